@@ -1,0 +1,56 @@
+// The extension's own SQLite store (run history, failures, causes). Thin promise wrapper over
+// node-sqlite3; the schema grows with later features through numbered migrations.
+import sqlite3 = require("sqlite3");
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, root TEXT NOT NULL,
+     passed INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE results (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     nodeid TEXT NOT NULL, outcome TEXT NOT NULL, duration_ms REAL,
+     PRIMARY KEY (run_id, nodeid));`,
+];
+
+export class Store {
+  private constructor(private readonly db: sqlite3.Database) {}
+
+  /** Opens (creating if needed) the store at `file`; ":memory:" for a throwaway one. */
+  static async open(file: string): Promise<Store> {
+    const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const d = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(d)));
+    });
+    const store = new Store(db);
+    await store.exec("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;");
+    await store.migrate();
+    return store;
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.db.exec(sql, (err) => (err ? reject(err) : resolve())));
+  }
+
+  run(sql: string, params: unknown[] = []): Promise<{ lastID: number; changes: number }> {
+    return new Promise((resolve, reject) =>
+      this.db.run(sql, params, function (err) {
+        if (err) reject(err);
+        else resolve({ lastID: this.lastID, changes: this.changes });
+      }),
+    );
+  }
+
+  all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return new Promise((resolve, reject) =>
+      this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+    );
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  private async migrate(): Promise<void> {
+    const [row] = await this.all<{ user_version: number }>("PRAGMA user_version");
+    for (let v = row?.user_version ?? 0; v < MIGRATIONS.length; v++) {
+      await this.exec(`BEGIN; ${MIGRATIONS[v]}; PRAGMA user_version = ${v + 1}; COMMIT;`);
+    }
+  }
+}
