@@ -1,0 +1,42 @@
+// `npm test`: all three layers — unit (mocha, no VS Code), Python (plugin + example projects on
+// both stacks), integration (mocha inside a real VS Code) — then one line with the totals.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const results = path.join(root, "test-results");
+fs.mkdirSync(results, { recursive: true });
+
+function sh(cmd, args, env = {}) {
+  return spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
+}
+
+function layer(name, cmd, args) {
+  const countsFile = path.join(results, `${name}-counts.json`);
+  fs.rmSync(countsFile, { force: true });
+  console.log(`\n===== ${name} =====`);
+  const code = sh(cmd, args, { ORM_TD_COUNTS_FILE: countsFile });
+  let counts = { passed: 0, failed: 0, pending: 0 };
+  if (fs.existsSync(countsFile)) counts = JSON.parse(fs.readFileSync(countsFile, "utf8"));
+  // A layer that failed without reporting any failure (crash, timeout, build error) counts as one failure.
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  console.log(`===== ${name}: ${counts.passed} passed, ${counts.failed} failed${counts.pending ? `, ${counts.pending} skipped` : ""}`);
+  return counts;
+}
+
+const only = process.env.ORM_TD_LAYERS?.split(",");
+const want = (n) => !only || only.includes(n);
+const total = { passed: 0, failed: 0, pending: 0 };
+const add = (c) => { total.passed += c.passed; total.failed += c.failed; total.pending += c.pending ?? 0; };
+
+if (sh("npm", ["run", "--silent", "build"]) !== 0 || sh("npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) {
+  console.log("\nbuild or type check failed");
+  add({ passed: 0, failed: 1 });
+} else {
+  if (want("unit")) add(layer("unit", "npx", ["mocha", "--config", ".mocharc.json"]));
+  if (want("python")) add(layer("python", "node", ["scripts/test-python.mjs"]));
+  if (want("integration")) add(layer("integration", "node", ["out/test/integration/run.js"]));
+}
+console.log(`\n${total.passed} passed, ${total.failed} failed${total.pending ? `, ${total.pending} skipped` : ""}`);
+process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);

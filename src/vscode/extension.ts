@@ -1,0 +1,30 @@
+import * as vscode from "vscode";
+import { registerCommands } from "./commands";
+import { createTestController } from "./testController";
+
+/** What activate() returns: lets integration tests (and other extensions) reach our objects. */
+export interface OrmTestDoctorApi {
+  readonly controller: vscode.TestController;
+  readonly log: vscode.LogOutputChannel;
+}
+
+export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
+  const log = vscode.window.createOutputChannel("ORM Test Doctor", { log: true });
+  context.subscriptions.push(log);
+  try {
+    const controller = createTestController(context, log);
+    registerCommands(context, controller, log);
+    log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
+    return { controller, log };
+  } catch (err) {
+    // VS Code does not show activation errors to users; do it ourselves.
+    const msg = err instanceof Error ? err.message : String(err);
+    log.error(`activation failed: ${msg}`);
+    void vscode.window.showErrorMessage(`ORM Test Doctor failed to start: ${msg}`);
+    throw err;
+  }
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,12 @@
+export interface HostOptions {
+  repoRoot: string;
+  workspace: string;
+  extensionDevelopmentPath?: string; // absent when testing an installed VSIX
+  extensionTestsPath: string;
+  extensionsDir?: string;
+  logDir: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  verbose: boolean;
+  chromium?: string;
+}
