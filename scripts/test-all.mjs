@@ -30,6 +30,12 @@ const want = (n) => !only || only.includes(n);
 const total = { passed: 0, failed: 0, pending: 0 };
 const add = (c) => { total.passed += c.passed; total.failed += c.failed; total.pending += c.pending ?? 0; };
 
+// Set-up is part of `npm test` on a fresh machine; it is idempotent and quiet when done.
+if (process.env.ORM_TD_SKIP_SETUP !== "1" && sh("bash", ["scripts/setup.sh"]) !== 0) {
+  console.log("\nset-up failed (see the [setup] messages above)\n0 passed, 1 failed");
+  process.exit(1);
+}
+
 if (sh("npm", ["run", "--silent", "build"]) !== 0 || sh("npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) {
   console.log("\nbuild or type check failed");
   add({ passed: 0, failed: 1 });
