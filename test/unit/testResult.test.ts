@@ -1,0 +1,42 @@
+import * as assert from "node:assert/strict";
+import { comparison, foldReports, isUserFrame } from "../../src/core/testResult";
+
+const v = 1;
+const base = { v, type: "report" as const, nodeid: "tests/test_a.py::test_x" };
+
+describe("test results from reports", () => {
+  it("a failure in setup makes the test errored even when call never ran", () => {
+    const r = foldReports([{ ...base, when: "setup", outcome: "failed", duration: 0.01, longrepr: "E   boom" }], "/p");
+    assert.equal(r.outcome, "errored");
+    assert.match(r.messages[0]?.text ?? "", /boom/);
+  });
+
+  it("a passing call with a failing teardown is errored, not passed", () => {
+    const r = foldReports([
+      { ...base, when: "setup", outcome: "passed", duration: 0 },
+      { ...base, when: "call", outcome: "passed", duration: 0.5 },
+      { ...base, when: "teardown", outcome: "failed", duration: 0, longrepr: "E   teardown broke" },
+    ], "/p");
+    assert.equal(r.outcome, "errored");
+    assert.equal(Math.round(r.durationMs), 500);
+  });
+
+  it("places the message on the deepest frame in user code and reads expected/actual", () => {
+    const frames = [
+      { file: "/p/tests/test_a.py", line: 9, function: "test_x" },
+      { file: "/p/app/services.py", line: 20, function: "register" },
+      { file: "/usr/lib/python3/dist-packages/sqlalchemy/orm/session.py", line: 100, function: "commit" },
+    ];
+    const r = foldReports([{ ...base, when: "call", outcome: "failed", duration: 0, longrepr: "    def test_x():\n>       assert 1 == 2\nE       assert 1 == 2", error: { chain: [{ type: "AssertionError", message: "assert 1 == 2" }], frames } }], "/p");
+    assert.equal(r.outcome, "failed");
+    assert.deepEqual(r.messages[0]?.location, frames[1]);
+    assert.equal(r.messages[0]?.actual, "1");
+    assert.equal(r.messages[0]?.expected, "2");
+  });
+
+  it("recognises library frames", () => {
+    assert.equal(isUserFrame({ file: "/p/.venv/lib/python3.11/site-packages/x.py", line: 1, function: "f" }, "/p"), false);
+    assert.equal(isUserFrame({ file: "/elsewhere/x.py", line: 1, function: "f" }, "/p"), false);
+    assert.deepEqual(comparison("E       AssertionError: assert 'a@x' == 'b@x'"), { actual: "'a@x'", expected: "'b@x'" });
+  });
+});
