@@ -1,0 +1,270 @@
+"""pytest hooks. Reports go out only from the process that owns the terminal: a plain pytest
+process or the pytest-xdist controller. xdist workers only attach error data to their reports
+(`report.orm_test_doctor`), which xdist carries to the controller with the report."""
+
+import os
+import sys
+
+import pytest
+
+from . import SOCKET_ENV
+from .errors import error_data
+from .transport import Channel
+from .tree import collected_messages, tree_from_ids
+
+ATTR = "orm_test_doctor"
+
+_channel = None  # set in pytest_configure of the reporting process
+_state = {}  # nodeid -> {"phases": {when: outcome}, "duration": float, "wasxfail": bool}
+_finished = set()
+_xdist_collected = [False]
+_root = [None]
+
+
+def _enabled():
+    return bool(os.environ.get(SOCKET_ENV))
+
+
+def _is_worker(config):
+    return hasattr(config, "workerinput")
+
+
+def _send(msg_type, **fields):
+    if _channel is not None:
+        _channel.send(msg_type, **fields)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    global _channel
+    if _enabled() and not _is_worker(config):
+        _channel = Channel(os.environ[SOCKET_ENV])
+        _state.clear()
+        _finished.clear()
+        _xdist_collected[0] = False
+        _root[0] = str(getattr(config, "rootpath", None) or config.rootdir)
+
+
+def pytest_unconfigure(config):
+    global _channel
+    if _channel is not None and not _is_worker(config):
+        _channel.close()
+        _channel = None
+
+
+def _xdist_workers(config):
+    if getattr(config.option, "dist", "no") == "no":
+        return None
+    tx = getattr(config.option, "tx", None) or []
+    return len(tx) or None
+
+
+def pytest_sessionstart(session):
+    if _channel is None:
+        return
+    config = session.config
+    plugins = []
+    try:
+        for _, dist in config.pluginmanager.list_plugin_distinfo():
+            name = "%s-%s" % (dist.project_name if hasattr(dist, "project_name") else dist.metadata["name"], dist.version)
+            if name not in plugins:
+                plugins.append(name)
+    except Exception:
+        pass
+    fields = {
+        "pid": os.getpid(),
+        "python": sys.version.split()[0],
+        "pytest": pytest.__version__,
+        "rootdir": _root[0],
+        "args": [str(a) for a in config.invocation_params.args],
+        "plugins": plugins,
+    }
+    workers = _xdist_workers(config)
+    if workers:
+        fields["xdistWorkers"] = workers
+    _send("hello", **fields)
+
+
+# --- collection --------------------------------------------------------------------------------
+
+
+def pytest_collectreport(report):
+    # under xdist every worker reports the same collection error: send it once
+    if _channel is None or not report.failed or report.nodeid in _finished:
+        return
+    _finished.add(report.nodeid)
+    text = _longrepr_text(report.longrepr)
+    fields = {"nodeid": report.nodeid, "message": _short_message(text), "longrepr": text}
+    path = report.nodeid.split("::")[0]
+    if path:
+        fields["file"] = _abs(path)
+    _send("collect_error", **fields)
+
+
+def pytest_collection_finish(session):
+    if _channel is None:
+        return
+    for msg in collected_messages(session.items):
+        _send("collected", **msg)
+    _send("collection_finished", count=len(session.items))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    # The xdist controller does not collect, so it has node ids only (no ranges): the first
+    # worker's ids stand for the tree (xdist checks that all workers collected the same).
+    if _channel is None or _xdist_collected[0]:
+        return
+    _xdist_collected[0] = True
+    seen = set()
+    for msg in tree_from_ids(ids):
+        if msg["nodeid"] not in seen:
+            seen.add(msg["nodeid"])
+            msg["file"] = _abs(msg["file"])
+            _send("collected", **msg)
+    _send("collection_finished", count=len(ids))
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if not _enabled() or call.excinfo is None:
+        return
+    try:
+        report = outcome.get_result()
+        if call.excinfo.errisinstance(pytest.skip.Exception):
+            return
+        setattr(report, ATTR, error_data(call.excinfo.value))
+    except Exception as exc:  # never break the run for our extra data
+        try:
+            setattr(outcome.get_result(), ATTR, {"chain": [{"type": "orm_test_doctor.InternalError", "message": repr(exc)}], "frames": []})
+        except Exception:
+            pass
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _send("started", nodeid=nodeid)
+
+
+def pytest_runtest_logreport(report):
+    if _channel is None:
+        return
+    when = report.when if report.when in ("setup", "call", "teardown") else "call"  # xdist crash: "???"
+    fields = {
+        "nodeid": report.nodeid,
+        "when": when,
+        "outcome": report.outcome,
+        "duration": float(getattr(report, "duration", 0) or 0),
+    }
+    text = _longrepr_text(report.longrepr)
+    if text:
+        fields["longrepr"] = text
+    location = _location(report.location)
+    if location:
+        fields["location"] = location
+    sections = [[str(t), str(c)] for t, c in getattr(report, "sections", []) or []]
+    if sections:
+        fields["sections"] = sections
+    data = getattr(report, ATTR, None)
+    if isinstance(data, dict):
+        fields["error"] = data
+    if hasattr(report, "wasxfail"):
+        fields["wasxfail"] = True
+    worker = _worker(report)
+    if worker:
+        fields["worker"] = worker
+    _send("report", **fields)
+
+    state = _state.setdefault(report.nodeid, {"phases": {}, "duration": 0.0, "wasxfail": False})
+    state["phases"][when] = report.outcome
+    state["duration"] += fields["duration"]
+    state["wasxfail"] = state["wasxfail"] or hasattr(report, "wasxfail")
+    if worker:
+        state["worker"] = worker
+    if report.when == "teardown" or report.when not in ("setup", "call"):
+        _finish(report.nodeid)
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    _finish(nodeid)
+
+
+def _finish(nodeid):
+    if _channel is None or nodeid in _finished or nodeid not in _state:
+        return
+    _finished.add(nodeid)
+    state = _state.pop(nodeid)
+    fields = {"nodeid": nodeid, "outcome": aggregate(state["phases"]), "duration": state["duration"]}
+    if "worker" in state:
+        fields["worker"] = state["worker"]
+    _send("finished", **fields)
+
+
+def aggregate(phases):
+    """One outcome per test. A failing call is "failed" (even with a teardown error too); a
+    failing setup or teardown is "errored"; a skip anywhere (incl. xfail: its call is reported
+    "skipped" with wasxfail) is "skipped"; an unexpected pass of a non-strict xfail is "passed"."""
+    if phases.get("call") == "failed":
+        return "failed"
+    if phases.get("setup") == "failed" or phases.get("teardown") == "failed":
+        return "errored"
+    if "skipped" in phases.values():
+        return "skipped"
+    return "passed"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    if _channel is None:
+        return
+    for nodeid in list(_state):
+        _finish(nodeid)  # interrupted tests (-x, KeyboardInterrupt, crashed workers)
+    _send("session_finished", exitstatus=int(exitstatus))
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _abs(relpath):
+    """nodeids and report locations are relative to pytest's rootdir."""
+    root = _root[0] or os.getcwd()
+    return os.path.normpath(os.path.join(root, relpath))
+
+
+def _location(location):
+    if not location:
+        return None
+    path, line, domain = (list(location) + [None, None, None])[:3]
+    if not path:
+        return None
+    return {"file": _abs(str(path)), "line": line if isinstance(line, int) else 0, "function": str(domain or "")}
+
+
+def _worker(report):
+    node = getattr(report, "node", None)
+    if node is None:
+        return None
+    gateway = getattr(node, "gateway", None)
+    return str(getattr(gateway, "id", "")) or None
+
+
+def _longrepr_text(longrepr):
+    if longrepr is None:
+        return ""
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skip: (path, lineno, reason)
+        return str(longrepr[2])
+    try:
+        return str(longrepr)
+    except Exception as exc:
+        return "<longrepr unavailable: %r>" % exc
+
+
+def _short_message(text):
+    lines = [l for l in text.splitlines() if l.strip()]
+    for line in lines:
+        if line.startswith("E "):
+            return line[1:].strip()
+    return lines[-1].strip() if lines else "collection error"

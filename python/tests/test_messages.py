@@ -1,0 +1,171 @@
+"""Messages for outcomes, collection and output options, from a real pytest subprocess."""
+
+import pytest
+
+OUTCOMES = {
+    "conftest.py": """
+        import pytest
+
+        @pytest.fixture
+        def broken_setup():
+            raise RuntimeError("setup boom")
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown boom")
+    """,
+    "test_outcomes.py": """
+        import pytest
+
+        def test_pass():
+            print("hello from a passing test")
+
+        def test_fail():
+            assert 1 == 2
+
+        @pytest.mark.skip(reason="not today")
+        def test_skip():
+            pass
+
+        def test_setup_error(broken_setup):
+            pass
+
+        def test_teardown_error(broken_teardown):
+            pass
+
+        def test_fail_and_teardown_error(broken_teardown):
+            assert False
+
+        @pytest.mark.xfail(reason="known")
+        def test_xfail():
+            assert False
+
+        @pytest.mark.xfail(reason="fixed?")
+        def test_xpass():
+            pass
+
+        class TestGroup:
+            @pytest.mark.parametrize("n", [1, 2, 3])
+            def test_case(self, n):
+                assert n != 2
+    """,
+}
+
+F = "test_outcomes.py::"
+
+
+def test_every_message_is_versioned_and_ordered(project):
+    res = project(OUTCOMES).run()
+    types = [m["type"] for m in res.messages]
+    assert all(m["v"] == 1 for m in res.messages)
+    assert types[0] == "hello" and types[-1] == "session_finished"
+    assert res.of("session_finished")[0]["exitstatus"] == res.returncode == 1
+    assert types.index("collection_finished") < types.index("started")
+    hello = res.of("hello")[0]
+    assert hello["rootdir"].startswith("/") and hello["pytest"] == pytest.__version__
+    assert hello["args"][:2] == ["-p", "orm_test_doctor.plugin"] and "xdistWorkers" not in hello
+
+
+def test_aggregated_outcomes(project):
+    res = project(OUTCOMES).run()
+    assert res.finished() == {
+        F + "test_pass": "passed",
+        F + "test_fail": "failed",
+        F + "test_skip": "skipped",
+        F + "test_setup_error": "errored",
+        F + "test_teardown_error": "errored",
+        F + "test_fail_and_teardown_error": "failed",
+        F + "test_xfail": "skipped",
+        F + "test_xpass": "passed",
+        F + "TestGroup::test_case[1]": "passed",
+        F + "TestGroup::test_case[2]": "failed",
+        F + "TestGroup::test_case[3]": "passed",
+    }
+    assert len(res.of("started")) == 11
+
+
+def test_reports_per_phase(project):
+    res = project(OUTCOMES).run()
+    fail = res.reports(F + "test_fail")
+    assert [fail[w]["outcome"] for w in ("setup", "call", "teardown")] == ["passed", "failed", "passed"]
+    assert "assert 1 == 2" in fail["call"]["longrepr"]
+    assert fail["call"]["error"]["chain"][0]["type"] == "AssertionError"
+    frame = fail["call"]["error"]["frames"][-1]
+    assert frame["function"] == "test_fail" and frame["file"].endswith("test_outcomes.py")
+    assert frame["line"] == 6  # 0-based line of `assert 1 == 2`
+    assert fail["call"]["location"]["line"] == 5 and fail["call"]["location"]["function"] == "test_fail"
+
+    setup = res.reports(F + "test_setup_error")["setup"]
+    assert setup["outcome"] == "failed" and "setup boom" in setup["longrepr"]
+    assert setup["error"]["chain"][0] == {"type": "RuntimeError", "message": "setup boom"}
+    assert setup["error"]["frames"][-1]["function"] == "broken_setup"
+
+    teardown = res.reports(F + "test_teardown_error")["teardown"]
+    assert teardown["outcome"] == "failed" and "teardown boom" in teardown["error"]["chain"][0]["message"]
+
+    skip = res.reports(F + "test_skip")["setup"]
+    assert skip["outcome"] == "skipped" and skip["longrepr"] == "Skipped: not today" and "error" not in skip
+    assert res.reports(F + "test_xfail")["call"]["wasxfail"] is True
+
+    passed = res.reports(F + "test_pass")["call"]
+    assert ["Captured stdout call", "hello from a passing test\n"] in passed["sections"]
+
+
+def test_collected_tree(project):
+    res = project(OUTCOMES).run("--collect-only", "-q")
+    nodes = {m["nodeid"]: m for m in res.of("collected")}
+    assert nodes["test_outcomes.py"]["kind"] == "file"
+    assert nodes["test_outcomes.py"]["file"].endswith("/test_outcomes.py")
+    cls = nodes[F + "TestGroup"]
+    assert cls["kind"] == "class" and cls["parent"] == "test_outcomes.py" and cls["range"]["line"] == 29
+    group = nodes[F + "TestGroup::test_case"]
+    assert group["kind"] == "function" and group["parent"] == F + "TestGroup"
+    case = nodes[F + "TestGroup::test_case[2]"]
+    assert case["kind"] == "case" and case["parent"] == F + "TestGroup::test_case" and case["name"] == "test_case[2]"
+    assert case["range"] == {"line": 30, "endLine": 32}
+    fn = nodes[F + "test_fail"]
+    assert fn["kind"] == "function" and fn["range"] == {"line": 5, "endLine": 6} and fn["parent"] == "test_outcomes.py"
+    assert nodes[F + "test_skip"]["markers"] == ["skip"]
+    assert res.of("collection_finished")[0]["count"] == 11
+    assert not res.of("started")
+    # parents always come before their children
+    order = [m["nodeid"] for m in res.of("collected")]
+    assert all(order.index(m["parent"]) < order.index(m["nodeid"]) for m in res.of("collected") if "parent" in m)
+
+
+@pytest.mark.parametrize("args", [[], ["-n", "2"]], ids=["plain", "xdist"])
+def test_collection_error(project, args):
+    res = project({"test_ok.py": "def test_ok():\n    pass\n", "test_broken.py": "def test_x(:\n    pass\n"}).run(*args)
+    errors = res.of("collect_error")
+    assert len(errors) == 1 and errors[0]["nodeid"] == "test_broken.py"
+    assert errors[0]["file"].endswith("/test_broken.py")
+    assert "SyntaxError" in errors[0]["longrepr"] and errors[0]["message"]
+    # plain pytest stops with "interrupted" (2); xdist runs the rest and ends with 1
+    assert res.returncode == (1 if args else 2) == res.of("session_finished")[0]["exitstatus"]
+
+
+def _essence(res):
+    keep = []
+    for m in res.messages:
+        if m["type"] in ("collected", "started", "finished", "collect_error", "collection_finished"):
+            keep.append((m["type"], m.get("nodeid"), m.get("outcome"), m.get("kind"), str(m.get("range"))))
+        elif m["type"] == "report":
+            keep.append((m["type"], m["nodeid"], m["when"], m["outcome"], bool(m.get("error"))))
+    return keep
+
+
+def test_output_options_change_nothing(project):
+    proj = project(OUTCOMES)
+    base = proj.run()
+    for args in (["-q"], ["-v"], ["-s"], ["-rA", "--tb=line"]):
+        other = proj.run(*args)
+        assert _essence(other) == _essence(base), args
+    assert "hello from a passing test" in proj.run("-s").stdout
+
+
+def test_pytest_output_is_unchanged_by_plugin(project):
+    proj = project({"test_a.py": "def test_a():\n    print('x')\n"})
+    res = proj.run("-q")
+    assert "orm_test_doctor" not in res.stdout + res.stderr
+    assert res.stdout.strip().startswith(".")

@@ -1,0 +1,39 @@
+import * as assert from "node:assert/strict";
+import { LineSplitter, parseMessage } from "../../../src/core/runner";
+
+describe("runner: message lines", () => {
+  it("joins partial chunks, including a UTF-8 character split across chunks", () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l), () => assert.fail("overflow"));
+    const bytes = Buffer.from('{"a":"é"}\n{"b":1}\n{"c"', "utf8");
+    const cut = bytes.indexOf(0xa9); // second byte of "é"
+    s.push(bytes.subarray(0, cut));
+    s.push(bytes.subarray(cut));
+    s.push(":2}");
+    assert.deepEqual(lines, ['{"a":"é"}', '{"b":1}']);
+    s.end();
+    assert.deepEqual(lines, ['{"a":"é"}', '{"b":1}', '{"c":2}']);
+  });
+
+  it("parses a valid message", () => {
+    const p = parseMessage('{"v":1,"type":"started","nodeid":"t.py::a","extra":true}');
+    assert.ok(p.ok);
+    assert.equal(p.message.type, "started");
+  });
+
+  it("turns bad lines into protocol errors instead of throwing", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["not json", /not JSON/],
+      ["[1]", /not a JSON object/],
+      ['{"v":2,"type":"started","nodeid":"x"}', /protocol version 2, expected 1/],
+      ['{"v":1,"type":"nope"}', /unknown message type/],
+      ['{"v":1,"type":"finished","nodeid":"x","outcome":"weird","duration":0}', /outcome/],
+      ['{"v":1,"type":"report","nodeid":"x","when":"call","outcome":"passed"}', /duration/],
+    ];
+    for (const [line, reason] of cases) {
+      const p = parseMessage(line);
+      assert.ok(!p.ok, line);
+      assert.match(p.error.reason, reason);
+    }
+  });
+});
