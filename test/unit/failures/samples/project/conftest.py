@@ -46,5 +46,5 @@ def admin_user(session):
 @pytest.fixture
 def flush_on_teardown(session):
     yield session
-    session.add(Player(**{"Golden Balls": None, "team": "x"}))
+    session.add(Player(golden_balls=None, team="x"))
     session.flush()

@@ -1,0 +1,38 @@
+// Which frame is the user's own code: the cause tracer starts from there.
+import type { Frame } from "./model";
+
+export interface UserFrameOptions {
+  /** Files under this folder count as the user's (unless inside a virtualenv in it). */
+  projectRoot?: string;
+  /** Overrides the default test entirely. */
+  isUserFile?: (file: string) => boolean;
+}
+
+// Installed packages and the libraries whose frames are never the user's.
+const LIBRARY_RE =
+  /[\\/](?:site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d*(?:\.\d+)?[\\/]|[\\/](?:sqlalchemy|factory|_pytest|pytest|pluggy|flask_sqlalchemy|xdist|faker)[\\/]|^<|[\\/]\.?venv[\\/]/;
+
+function norm(p: string): string {
+  return p.replace(/\\/g, "/").replace(/\/+$/, "");
+}
+
+export function isUserFile(file: string, opts: UserFrameOptions = {}): boolean {
+  if (opts.isUserFile) return opts.isUserFile(file);
+  if (file === "" || LIBRARY_RE.test(file)) return false;
+  if (opts.projectRoot !== undefined) {
+    const root = norm(opts.projectRoot);
+    const f = norm(file);
+    const absolute = f.startsWith("/") || /^[A-Za-z]:\//.test(f);
+    if (absolute && f !== root && !f.startsWith(root + "/")) return false;
+  }
+  return true;
+}
+
+/** The innermost frame in the user's code (frames are innermost last). */
+export function findUserFrame(frames: readonly Frame[], opts: UserFrameOptions = {}): Frame | undefined {
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i];
+    if (f && isUserFile(f.file, opts)) return f;
+  }
+  return undefined;
+}
