@@ -52,7 +52,7 @@ const contexts = await Promise.all(
       platform: "node",
       format: "cjs",
       target: "node20",
-      external: ["vscode"],
+      external: ["vscode", "web-tree-sitter/tree-sitter.wasm", "tree-sitter-python/package.json"],
       sourcemap: true,
       minify: !watch,
       logLevel: "warning",

@@ -36,7 +36,7 @@ if (process.env.ORM_TD_SKIP_SETUP !== "1" && sh("bash", ["scripts/setup.sh"]) !=
   process.exit(1);
 }
 
-if (sh("npm", ["run", "--silent", "build"]) !== 0 || sh("npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) {
+if (sh("npm", ["run", "--silent", "build"]) !== 0 || sh("npm", ["run", "--silent", "compile-tests"]) !== 0) {
   console.log("\nbuild or type check failed");
   add({ passed: 0, failed: 1 });
 } else {

@@ -67,7 +67,10 @@ def _tb_frames(tb):
 def frames_of(exc):
     out = []
     for frame, lineno in _tb_frames(exc.__traceback__):
-        filename = os.path.abspath(frame.f_code.co_filename)
+        filename = frame.f_code.co_filename
+        # Generated code ("<string>", "<frozen ...>") has no file: keep its name as it is.
+        if not filename.startswith("<"):
+            filename = os.path.abspath(filename)
         if filename.startswith(_HIDDEN_DIRS):
             continue
         out.append({"file": filename, "line": max(lineno - 1, 0), "function": frame.f_code.co_name})

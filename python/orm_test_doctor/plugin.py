@@ -3,6 +3,7 @@ process or the pytest-xdist controller. xdist workers only attach error data to 
 (`report.orm_test_doctor`), which xdist carries to the controller with the report."""
 
 import os
+import re
 import sys
 
 import pytest
@@ -262,8 +263,16 @@ def _longrepr_text(longrepr):
         return "<longrepr unavailable: %r>" % exc
 
 
+_EXC_LINE = re.compile(r"^E\s+([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b.*)$")
+
+
 def _short_message(text):
+    """The exception line of a collection error ("SyntaxError: invalid syntax"), not the first
+    "E" line, which for syntax errors is only the `File "...", line N` part."""
     lines = [l for l in text.splitlines() if l.strip()]
+    exc = [m.group(1).strip() for m in map(_EXC_LINE.match, lines) if m]
+    if exc:
+        return exc[-1]
     for line in lines:
         if line.startswith("E "):
             return line[1:].strip()

@@ -10,7 +10,7 @@ export type TestOutcome = "passed" | "failed" | "errored" | "skipped";
 export interface FailureMessage {
   text: string;
   location?: Frame; // where the message sits
-  stack: Frame[]; // outermost first
+  stack: Frame[]; // innermost first, as a debugger's call stack shows it
   expected?: string;
   actual?: string;
 }
@@ -25,6 +25,8 @@ const LIBRARY = /[\\/](site-packages|dist-packages|lib[\\/]python\d[\d.]*|_pytes
 
 /** A frame in the user's own code: under rootdir and not an installed library. */
 export function isUserFrame(frame: Frame, rootdir: string): boolean {
+  // Generated code ("<string>", "<frozen ...>") has no file to show.
+  if (!path.isAbsolute(frame.file)) return false;
   const rel = path.relative(rootdir, frame.file);
   return !rel.startsWith("..") && !path.isAbsolute(rel) && !LIBRARY.test(frame.file);
 }
@@ -38,10 +40,11 @@ export function comparison(longrepr: string): { expected: string; actual: string
 
 function messageOf(r: Report, rootdir: string): FailureMessage {
   const chain = r.error?.chain ?? [];
-  const head = chain.length ? chain.map((c) => `${c.type}: ${c.message}`).join("\n\nDuring handling, then:\n") : "";
+  // The chain is outermost first; the later links are what caused the first.
+  const head = chain.length ? chain.map((c) => `${c.type}: ${c.message}`).join("\n\nCaused by ") : "";
   const text = r.when === "call" ? head || r.longrepr || "failed" : `error at ${r.when}: ${head || r.longrepr || "failed"}`;
-  const stack = r.error?.frames ?? [];
-  const user = [...stack].reverse().find((f) => isUserFrame(f, rootdir));
+  const stack = [...(r.error?.frames ?? [])].reverse();
+  const user = stack.find((f) => isUserFrame(f, rootdir));
   const location = user ?? r.location;
   const cmp = r.when === "call" && r.longrepr ? comparison(r.longrepr) : undefined;
   return { text: r.longrepr && !head ? r.longrepr : text, stack, ...(location ? { location } : {}), ...(cmp ?? {}) };

@@ -11,7 +11,8 @@ export interface TestNode {
   label: string;
   file?: string; // absolute path
   range?: Range;
-  error?: string; // collection error shown on the item
+  error?: string; // collection error shown on the item: its exception line
+  errorDetail?: string; // and pytest's full report of it
   children: TestNode[];
 }
 
@@ -89,6 +90,7 @@ export class TestTreeBuilder {
       if (msg.kind === "function" || msg.kind === "case") parent.kind = msg.kind;
     } else {
       parent.error = msg.message;
+      if (msg.longrepr) parent.errorDetail = msg.longrepr;
       if (msg.file) parent.file = msg.file;
     }
   }

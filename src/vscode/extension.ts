@@ -1,10 +1,11 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
-import { createTestController } from "./testController";
+import { createTestController, type TestExplorer } from "./testController";
 
 /** What activate() returns: lets integration tests (and other extensions) reach our objects. */
 export interface OrmTestDoctorApi {
   readonly controller: vscode.TestController;
+  readonly explorer: TestExplorer;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -12,10 +13,11 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
   const log = vscode.window.createOutputChannel("ORM Test Doctor", { log: true });
   context.subscriptions.push(log);
   try {
-    const controller = createTestController(context, log);
-    registerCommands(context, controller, log);
+    const explorer = createTestController(context, log);
+    const controller = explorer.controller;
+    registerCommands(context, explorer, log);
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-    return { controller, log };
+    return { controller, explorer, log };
   } catch (err) {
     // VS Code does not show activation errors to users; do it ourselves.
     const msg = err instanceof Error ? err.message : String(err);

@@ -1,15 +1,163 @@
+// The Test Explorer controller: one root item per workspace folder, Run / Debug / Coverage
+// profiles, continuous run, re-discovery on file changes, and nothing at all when untrusted.
 import * as vscode from "vscode";
+import { debugFolder } from "./debug";
+import { FolderTests } from "./folderTests";
+import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
+import { watchPythonFiles } from "./watch";
 
 export const CONTROLLER_ID = "ormTestDoctor";
+const UNTRUSTED = "Tests are not discovered or run in an untrusted workspace, because running them executes the workspace's code. Trust the workspace to use ORM Test Doctor.";
 
-export function createTestController(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.TestController {
-  const controller = vscode.tests.createTestController(CONTROLLER_ID, "ORM Test Doctor");
-  context.subscriptions.push(controller);
-  controller.resolveHandler = async () => {
+export class TestExplorer implements vscode.Disposable {
+  readonly controller = vscode.tests.createTestController(CONTROLLER_ID, "ORM Test Doctor");
+  private readonly folders = new Map<string, FolderTests>();
+  private readonly disposables: vscode.Disposable[] = [this.controller];
+
+  /** The folder roots, in workspace order. */
+  get folderTests(): FolderTests[] {
+    return [...this.folders.values()];
+  }
+  private watching = false;
+  private readonly finished = new vscode.EventEmitter<TestFinished>();
+  /** Fires for every test result, from any profile. */
+  readonly onDidFinishTest = this.finished.event;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    const c = this.controller;
+    c.resolveHandler = async (item) => {
+      if (!item) return this.start();
+      const tests = this.folderOf(item);
+      if (tests && item === tests.root) await tests.discover();
+    };
+    c.refreshHandler = () => this.discoverAll();
+    const handler = (mode: RunMode) => (req: vscode.TestRunRequest, token: vscode.CancellationToken) => this.run(req, token, mode);
+    c.createRunProfile("Run", vscode.TestRunProfileKind.Run, handler("run"), true, undefined, true);
+    c.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, (req, token) => this.debug(req, token), true);
+    const cov = c.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, handler("coverage"), true);
+    cov.loadDetailedCoverage = async (_run, fc) => ("details" in fc && typeof fc.details === "function" ? (fc.details as () => vscode.StatementCoverage[])() : []);
+    this.disposables.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.start()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()),
+    );
+  }
+
+  /** Builds the folder roots, starts watching and discovers; lazily, on the first resolve. */
+  async start(): Promise<void> {
+    this.syncFolders();
     if (!vscode.workspace.isTrusted) {
-      log.warn("workspace is not trusted: tests are neither discovered nor run");
+      for (const t of this.folders.values()) t.root.error = UNTRUSTED;
+      this.log.warn("workspace not trusted: nothing is discovered or run");
       return;
     }
-  };
-  return controller;
+    if (!this.watching) {
+      this.watching = true;
+      this.disposables.push(watchPythonFiles((folder, changes) => this.onFilesChanged(folder, changes)));
+    }
+    await this.discoverAll();
+  }
+
+  /** One root item per workspace folder, following folders added and removed. */
+  private syncFolders(): void {
+    const wsFolders = vscode.workspace.workspaceFolders ?? [];
+    for (const key of this.folders.keys()) {
+      if (!wsFolders.some((f) => f.uri.toString() === key)) this.folders.delete(key);
+    }
+    for (const f of wsFolders) {
+      if (!this.folders.has(f.uri.toString())) this.folders.set(f.uri.toString(), new FolderTests(f, this.controller, this.context.asAbsolutePath("python"), this.log));
+    }
+    this.controller.items.replace([...this.folders.values()].map((t) => t.root));
+  }
+
+  async discoverAll(): Promise<void> {
+    this.syncFolders();
+    if (!vscode.workspace.isTrusted) return;
+    // One folder at a time: discovery starts a Python process per folder, on two cores.
+    for (const t of this.folders.values()) {
+      await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
+    }
+  }
+
+  /** Test files changed alone are re-collected alone; anything else (conftest.py, models) may
+   * change what every test file collects, so the folder is collected again. */
+  private async onFilesChanged(folder: vscode.WorkspaceFolder, changes: { changed: string[]; deleted: string[] }): Promise<void> {
+    const tests = this.folders.get(folder.uri.toString());
+    if (!tests || !vscode.workspace.isTrusted) return;
+    for (const f of changes.deleted) tests.removeFile(f);
+    const isTestFile = (f: string) => /(^|[\\/])(test_[^\\/]*|[^\\/]*_test)\.py$/.test(f);
+    if (changes.changed.length === 0) return;
+    if (changes.changed.every(isTestFile)) await tests.discover(changes.changed);
+    else await tests.discover();
+    this.continuousRuns.forEach((rerun) => rerun(folder));
+  }
+
+  private readonly continuousRuns = new Set<(folder: vscode.WorkspaceFolder) => void>();
+
+  /** Runs a request as the Run or Coverage profile would; resolves when the run has ended. */
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode = "run"): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED);
+      return;
+    }
+    if (request.continuous) return this.runContinuously(request, token, mode);
+    const testRun = this.controller.createTestRun(request);
+    try {
+      const groups = groupByFolder(request, [...this.folders.values()]);
+      // Folders run one after another: two cores, and pytest suites often share a database file.
+      for (const [tests, items] of groups) {
+        if (token.isCancellationRequested) break;
+        await runFolder(tests, items, request, testRun, token, mode, this.log, (f) => this.finished.fire(f));
+      }
+    } catch (err) {
+      this.log.error(`run failed: ${err instanceof Error ? err.stack : String(err)}`);
+      testRun.appendOutput(`\r\n[ORM Test Doctor] run failed: ${String(err)}\r\n`);
+    } finally {
+      testRun.end();
+    }
+  }
+
+  /** Re-runs the request whenever a Python file of its folders changes, until cancelled. */
+  private runContinuously(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode): Promise<void> {
+    const folders = new Set([...groupByFolder(request, [...this.folders.values()]).keys()].map((t) => t.folder.uri.toString()));
+    let running = Promise.resolve();
+    const rerun = (folder: vscode.WorkspaceFolder): void => {
+      if (!folders.has(folder.uri.toString())) return;
+      const once = new vscode.TestRunRequest(request.include, request.exclude, request.profile, false);
+      running = running.then(() => this.run(once, token, mode));
+    };
+    this.continuousRuns.add(rerun);
+    return new Promise((resolve) =>
+      token.onCancellationRequested(() => {
+        this.continuousRuns.delete(rerun);
+        resolve();
+      }),
+    );
+  }
+
+  private async debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    const testRun = this.controller.createTestRun(request);
+    try {
+      for (const [tests, items] of groupByFolder(request, [...this.folders.values()])) {
+        await debugFolder(tests, items, testRun, token, this.log, (f) => this.finished.fire(f));
+      }
+    } finally {
+      testRun.end();
+    }
+  }
+
+  private folderOf(item: vscode.TestItem): FolderTests | undefined {
+    return [...this.folders.values()].find((t) => t.root === item);
+  }
+
+  dispose(): void {
+    this.finished.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function createTestController(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TestExplorer {
+  const explorer = new TestExplorer(context, log);
+  context.subscriptions.push(explorer);
+  return explorer;
 }

@@ -95,13 +95,17 @@ export async function runOnServer(opts: HostOptions): Promise<number> {
     const consoleLog = fs.createWriteStream(path.join(opts.logDir, "workbench-console.log"));
     page.on("console", (msg) => {
       consoleLog.write(msg.text() + "\n");
+      // A test asks for a picture of the workbench as it is now (see suite/helpers.ts screenshot()).
+      const shot = /\[\[otd-screenshot:([\w-]+)\]\]/.exec(msg.text());
+      if (shot?.[1]) void page.screenshot({ path: path.join(opts.logDir, `${shot[1]}.png`) }).catch(() => undefined);
       if (opts.verbose) process.stdout.write(msg.text() + "\n");
     });
     const stopTail = tailFile(opts.env["ORM_TD_LOG_FILE"] ?? "");
     const payload: string[][] = [];
     if (opts.extensionDevelopmentPath) payload.push(["extensionDevelopmentPath", remote(opts.extensionDevelopmentPath)]);
     payload.push(["extensionTestsPath", remote(opts.extensionTestsPath)]);
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(opts.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const target = opts.workspace.endsWith(".code-workspace") ? "workspace" : "folder";
+    const url = `http://127.0.0.1:${port}/?${target}=${encodeURIComponent(opts.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     await page.goto(url);
     const timeout = new Promise<number>((resolve) =>
       setTimeout(() => {

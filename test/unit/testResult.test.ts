@@ -37,6 +37,7 @@ describe("test results from reports", () => {
   it("recognises library frames", () => {
     assert.equal(isUserFrame({ file: "/p/.venv/lib/python3.11/site-packages/x.py", line: 1, function: "f" }, "/p"), false);
     assert.equal(isUserFrame({ file: "/elsewhere/x.py", line: 1, function: "f" }, "/p"), false);
+    assert.equal(isUserFrame({ file: "<string>", line: 2, function: "__init__" }, "/p"), false);
     assert.deepEqual(comparison("E       AssertionError: assert 'a@x' == 'b@x'"), { actual: "'a@x'", expected: "'b@x'" });
   });
 });

@@ -1,0 +1,129 @@
+// One workspace folder's tests: discovery through the runner, the TestItem tree, and the
+// nodeid ↔ TestItem index the run handler needs.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { discover, findInterpreter, RunnerError, type PytestOptions } from "../core/runner";
+import { TestTreeBuilder, type TestNode } from "../core/testTree";
+import { readConfig } from "./config";
+import { interpreterCandidates } from "./interpreter";
+
+export interface ItemData {
+  folder: FolderTests;
+  nodeid: string; // "" for the folder's root item
+  kind: TestNode["kind"] | "root";
+}
+
+export const itemData = new WeakMap<vscode.TestItem, ItemData>();
+
+export class FolderTests {
+  readonly root: vscode.TestItem;
+  readonly byNodeId = new Map<string, vscode.TestItem>();
+  rootdir: string;
+
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    private readonly controller: vscode.TestController,
+    private readonly pluginDir: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.rootdir = folder.uri.fsPath;
+    this.root = controller.createTestItem(`folder:${folder.uri.toString()}`, folder.name, folder.uri);
+    this.root.canResolveChildren = true;
+    itemData.set(this.root, { folder: this, nodeid: "", kind: "root" });
+  }
+
+  /** Runner options for this folder, or a message saying why tests cannot run. */
+  async options(signal?: AbortSignal): Promise<PytestOptions | string> {
+    const config = readConfig(this.folder);
+    const candidates = await interpreterCandidates(this.folder, config, this.log);
+    try {
+      const py = await findInterpreter(candidates, { env: config.env, cwd: config.cwd });
+      this.log.info(`${this.folder.name}: Python ${py.version} (${py.executable}), pytest ${py.pytestVersion}`);
+      return { python: py.path, cwd: config.cwd, pluginDir: this.pluginDir, args: config.pytestArgs, env: config.env, ...(signal ? { signal } : {}) };
+    } catch (err) {
+      if (err instanceof RunnerError) return err.message;
+      throw err;
+    }
+  }
+
+  /** Collects the whole folder, or only `files` (absolute paths) when given. */
+  async discover(files?: readonly string[]): Promise<void> {
+    this.root.busy = true;
+    try {
+      const opts = await this.options();
+      if (typeof opts === "string") {
+        this.root.error = opts;
+        this.log.error(`${this.folder.name}: ${opts}`);
+        return;
+      }
+      const targets = files?.map((f) => path.relative(opts.cwd, f)) ?? [];
+      const result = await discover({ ...opts, args: [...(opts.args ?? []), ...targets] }, (e) => {
+        if (e.type === "message" && e.message.type === "hello") this.rootdir = e.message.rootdir;
+        if (e.type === "protocol_error") this.log.warn(`plugin: ${e.error.reason}`);
+      });
+      const builder = new TestTreeBuilder(this.rootdir);
+      for (const item of result.byId.values()) builder.add(item.item);
+      for (const err of result.errors) builder.add(err);
+      // pytest exits 2 on collection errors and 5 when nothing is collected: both are normal here.
+      const problem = result.exit.problem;
+      const empty = result.byId.size === 0 && result.errors.length === 0;
+      this.root.error = problem && (problem.kind !== "crashed" || empty) ? problem.message : undefined;
+      if (problem) this.log.warn(`${this.folder.name}: discovery: ${problem.message}`);
+      if (files) this.replaceFiles(files, builder);
+      else this.replaceAll(builder.roots);
+      this.log.info(`${this.folder.name}: ${result.byId.size} collected, ${result.errors.length} collection errors (${result.exit.durationMs} ms)`);
+    } finally {
+      this.root.busy = false;
+    }
+  }
+
+  private toItem(node: TestNode): vscode.TestItem {
+    const uri = node.file ? vscode.Uri.file(node.file) : vscode.Uri.file(path.join(this.rootdir, node.id));
+    const item = this.controller.createTestItem(`${this.folder.uri.toString()}|${node.id}`, node.label, uri);
+    // Files and folders get no range: a range puts a status icon in the editor's gutter.
+    if (node.range && node.kind !== "file" && node.kind !== "folder") item.range = new vscode.Range(node.range.line, 0, node.range.endLine ?? node.range.line, 0);
+    if (node.error) item.error = new vscode.MarkdownString().appendText(node.error).appendCodeblock(node.errorDetail ?? "", "text");
+    item.sortText = node.range ? String(node.range.line).padStart(6, "0") : node.label;
+    itemData.set(item, { folder: this, nodeid: node.id, kind: node.kind });
+    this.byNodeId.set(node.id, item);
+    item.children.replace(node.children.map((c) => this.toItem(c)));
+    return item;
+  }
+
+  private replaceAll(roots: readonly TestNode[]): void {
+    this.byNodeId.clear();
+    this.root.children.replace(roots.map((n) => this.toItem(n)));
+  }
+
+  /** Swaps in the subtrees of just these files, keeping the rest of the tree. */
+  private replaceFiles(files: readonly string[], builder: TestTreeBuilder): void {
+    for (const file of files) {
+      const rel = path.relative(this.rootdir, file).split(path.sep).join("/");
+      this.removeFile(file);
+      const ids = rel.split("/");
+      let parent = this.root;
+      for (let i = 1; i <= ids.length; i++) {
+        const id = ids.slice(0, i).join("/");
+        const existing = this.byNodeId.get(id);
+        const node = builder.get(id);
+        if (existing && i < ids.length) {
+          parent = existing;
+          continue;
+        }
+        if (!node) break;
+        const item = this.toItem(node);
+        parent.children.add(item);
+        parent = item;
+        if (i < ids.length) break; // a new folder brought its whole subtree
+      }
+    }
+  }
+
+  removeFile(file: string): void {
+    const rel = path.relative(this.rootdir, file).split(path.sep).join("/");
+    const item = this.byNodeId.get(rel);
+    if (!item) return;
+    for (const id of [...this.byNodeId.keys()]) if (id === rel || id.startsWith(rel + "::")) this.byNodeId.delete(id);
+    item.parent?.children.delete(item.id);
+  }
+}

@@ -1,0 +1,141 @@
+// Executes a TestRunRequest: groups the chosen items by folder, runs pytest through the runner,
+// and maps the plugin's messages onto the TestRun as they arrive.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { parseCoverageJson } from "../core/coverage";
+import type { Message } from "../core/protocol";
+import { run, type PytestOptions } from "../core/runner";
+import { foldReports, type FailureMessage } from "../core/testResult";
+import { FileLinesCoverage } from "./coverage";
+import { itemData, type FolderTests } from "./folderTests";
+
+type Report = Extract<Message, { type: "report" }>;
+
+/** One test's result, as the rest of the extension (and its tests) see it. */
+export interface TestFinished {
+  item: vscode.TestItem;
+  nodeid: string;
+  outcome: "passed" | "failed" | "errored" | "skipped";
+  messages: vscode.TestMessage[];
+  durationMs: number;
+}
+export type RunMode = "run" | "coverage";
+
+/** Node ids to pass to pytest for the included items of one folder ([] = the whole folder). */
+export function selection(items: readonly vscode.TestItem[]): string[] {
+  const ids: string[] = [];
+  for (const item of items) {
+    const d = itemData.get(item);
+    if (!d || d.kind === "root") return [];
+    ids.push(d.nodeid);
+  }
+  return ids;
+}
+
+export function groupByFolder(request: vscode.TestRunRequest, folders: readonly FolderTests[]): Map<FolderTests, vscode.TestItem[]> {
+  const groups = new Map<FolderTests, vscode.TestItem[]>();
+  const include = request.include ?? folders.map((f) => f.root);
+  for (const item of include) {
+    const d = itemData.get(item);
+    if (!d) continue;
+    groups.set(d.folder, [...(groups.get(d.folder) ?? []), item]);
+  }
+  return groups;
+}
+
+function leaves(item: vscode.TestItem, out: vscode.TestItem[] = []): vscode.TestItem[] {
+  if (item.children.size === 0) out.push(item);
+  item.children.forEach((c) => leaves(c, out));
+  return out;
+}
+
+function toTestMessage(m: FailureMessage): vscode.TestMessage {
+  const msg = m.expected !== undefined && m.actual !== undefined ? vscode.TestMessage.diff(m.text, m.expected, m.actual) : new vscode.TestMessage(m.text);
+  if (m.location) msg.location = new vscode.Location(vscode.Uri.file(m.location.file), new vscode.Position(m.location.line, 0));
+  if (m.stack.length) {
+    msg.stackTrace = m.stack.map((f) => new vscode.TestMessageStackFrame(f.function, vscode.Uri.file(f.file), new vscode.Position(f.line, 0)));
+  }
+  return msg;
+}
+
+/** Maps the plugin's messages for one folder onto a TestRun (shared by run and debug). */
+export class RunReporter {
+  private readonly reports = new Map<string, Report[]>();
+
+  constructor(
+    private readonly tests: FolderTests,
+    private readonly testRun: vscode.TestRun,
+    private readonly onFinished?: (f: TestFinished) => void,
+  ) {}
+
+  onMessage(m: Message): void {
+    if (m.type === "hello") this.tests.rootdir = m.rootdir;
+    const item = "nodeid" in m ? this.tests.byNodeId.get(m.nodeid) : undefined;
+    if (!item) return;
+    if (m.type === "started") this.testRun.started(item);
+    else if (m.type === "report") this.reports.set(m.nodeid, [...(this.reports.get(m.nodeid) ?? []), m]);
+    else if (m.type === "finished") {
+      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
+      this.reports.delete(m.nodeid);
+      const messages = r.messages.map(toTestMessage);
+      if (m.outcome === "passed") this.testRun.passed(item, r.durationMs);
+      else if (m.outcome === "skipped") this.testRun.skipped(item);
+      else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
+      else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], r.durationMs);
+      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs });
+    }
+  }
+}
+
+export async function runFolder(
+  tests: FolderTests,
+  items: readonly vscode.TestItem[],
+  request: vscode.TestRunRequest,
+  testRun: vscode.TestRun,
+  token: vscode.CancellationToken,
+  mode: RunMode,
+  log: vscode.LogOutputChannel,
+  onFinished?: (f: TestFinished) => void,
+): Promise<void> {
+  const excluded = new Set(request.exclude ?? []);
+  for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) testRun.enqueued(leaf);
+
+  const abort = new AbortController();
+  const sub = token.onCancellationRequested(() => abort.abort());
+  try {
+    const opts = await tests.options(abort.signal);
+    if (typeof opts === "string") {
+      testRun.appendOutput(`${opts}\r\n`);
+      for (const item of items) testRun.errored(item, new vscode.TestMessage(opts));
+      void vscode.window.showErrorMessage(`ORM Test Doctor: ${opts}`);
+      return;
+    }
+    const deselect = [...excluded].flatMap((i) => {
+      const d = itemData.get(i);
+      return d && d.folder === tests && d.nodeid ? ["--deselect", d.nodeid] : [];
+    });
+    const covFile = mode === "coverage" ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-cov-")), "coverage.json") : "";
+    const covArgs = covFile ? ["-p", "pytest_cov", `--cov=${opts.cwd}`, `--cov-report=json:${covFile}`, "--cov-report="] : [];
+    const runOpts: PytestOptions = { ...opts, args: [...(opts.args ?? []), ...covArgs, ...deselect] };
+    const reporter = new RunReporter(tests, testRun, onFinished);
+    const result = await run(runOpts, selection(items), (e) => {
+      if (e.type === "output") testRun.appendOutput(e.text.replace(/\r?\n/g, "\r\n"));
+      else if (e.type === "protocol_error") log.warn(`plugin: ${e.error.reason}`);
+      else if (e.type === "message") reporter.onMessage(e.message);
+    });
+    const problem = result.exit.problem;
+    if (problem && problem.kind !== "cancelled") {
+      testRun.appendOutput(`\r\n[ORM Test Doctor] ${problem.message.replace(/\r?\n/g, "\r\n")}\r\n`);
+      void vscode.window.showErrorMessage(`ORM Test Doctor: ${problem.message.split("\n")[0] ?? problem.message}`);
+    }
+    if (covFile && fs.existsSync(covFile)) {
+      for (const f of parseCoverageJson(fs.readFileSync(covFile, "utf8"), opts.cwd)) testRun.addCoverage(new FileLinesCoverage(f));
+    } else if (covFile && !token.isCancellationRequested) {
+      testRun.appendOutput("\r\n[ORM Test Doctor] No coverage data: is pytest-cov installed in this environment?\r\n");
+    }
+  } finally {
+    sub.dispose();
+  }
+}

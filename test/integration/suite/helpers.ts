@@ -1,0 +1,94 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { OrmTestDoctorApi } from "../../../src/vscode/extension";
+import type { FolderTests } from "../../../src/vscode/folderTests";
+import type { TestFinished } from "../../../src/vscode/runHandler";
+
+export const EXT_ID = "orm-test-doctor.orm-test-doctor";
+const repo = process.env["ORM_TD_REPO"] ?? path.resolve(__dirname, "..", "..", "..", "..");
+
+export const STACKS = [
+  { name: "legacy", env: {} as Record<string, string> },
+  { name: "modern", env: { PYTHONPATH: path.join(repo, ".cache", "py-modern", "usr", "lib", "python3", "dist-packages") } },
+] as const;
+
+export async function api(): Promise<OrmTestDoctorApi> {
+  const ext = vscode.extensions.getExtension<OrmTestDoctorApi>(EXT_ID);
+  if (!ext) throw new Error(`${EXT_ID} is not installed`);
+  return ext.activate();
+}
+
+export function folder(a: OrmTestDoctorApi, name: string): FolderTests {
+  const f = a.explorer.folderTests.find((t) => t.folder.name === name);
+  if (!f) throw new Error(`no workspace folder ${name}`);
+  return f;
+}
+
+/** Selects a Python stack for every folder (workspace-level setting). */
+export async function useStack(stack: (typeof STACKS)[number]): Promise<void> {
+  await vscode.workspace.getConfiguration("ormTestDoctor").update("env", stack.env, vscode.ConfigurationTarget.Workspace);
+}
+
+export async function setArgs(args: string[]): Promise<void> {
+  await vscode.workspace.getConfiguration("ormTestDoctor").update("pytestArgs", args, vscode.ConfigurationTarget.Workspace);
+}
+
+/** Node ids of the leaves under an item (parametrized cases, functions). */
+export function leafIds(tests: FolderTests): string[] {
+  return [...tests.byNodeId.entries()].filter(([, item]) => item.children.size === 0 && item.uri?.fsPath.endsWith(".py") && !item.error).map(([id]) => id).filter((id) => id.includes("::")).sort();
+}
+
+/** What pytest itself collects in a folder, with the same interpreter and stack. */
+export function pytestCollect(dir: string, env: Record<string, string>): string[] {
+  let out = "";
+  try {
+    out = execFileSync("/usr/bin/python3", ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], { cwd: dir, env: { ...process.env, ...env }, encoding: "utf8" });
+  } catch (err) {
+    out = String((err as { stdout?: string }).stdout ?? "");
+  }
+  return out.split("\n").filter((l) => l.includes("::")).map((l) => l.trim()).sort();
+}
+
+/** Runs a request through the Run (or Coverage) profile; returns nodeid → result. */
+export async function runAndWait(a: OrmTestDoctorApi, include: vscode.TestItem[] | undefined, opts: { token?: vscode.CancellationToken; mode?: "run" | "coverage" } = {}): Promise<Map<string, TestFinished>> {
+  const results = new Map<string, TestFinished>();
+  const sub = a.explorer.onDidFinishTest((f) => results.set(f.nodeid, f));
+  try {
+    await a.explorer.run(new vscode.TestRunRequest(include), opts.token ?? new vscode.CancellationTokenSource().token, opts.mode ?? "run");
+  } finally {
+    sub.dispose();
+  }
+  return results;
+}
+
+export function outcomes(results: Map<string, TestFinished>): Record<string, string> {
+  return Object.fromEntries([...results].map(([id, f]) => [id, f.outcome]).sort());
+}
+
+/** Python processes started by our runner (they carry the plugin's socket variable). */
+export function runnerProcesses(): number[] {
+  const pids: number[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes("ORM_TEST_DOCTOR_SOCKET=")) pids.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+export function expected(project: string): Record<string, string> {
+  const file = path.join(repo, "test", "fixtures", "projects", project, "expected.json");
+  const data = JSON.parse(fs.readFileSync(file, "utf8")) as { tests: Record<string, { run1: string }> };
+  return Object.fromEntries(Object.entries(data.tests).map(([id, t]) => [id, t.run1 === "failed" ? "failed" : t.run1]).sort());
+}
+
+/** Asks the server host for a screenshot of the workbench now (test-results/<name>.png). */
+export async function screenshot(name: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1500)); // let the workbench paint
+  console.log(`[[otd-screenshot:${name}]]`);
+  await new Promise((r) => setTimeout(r, 1500));
+}
