@@ -1,6 +1,6 @@
 // Turns a test's per-phase reports into what the Test Explorer shows: outcome, duration, and a
 // failure message placed on the failing line with its stack and an expected/actual pair.
-import * as path from "node:path";
+import { findUserFrame } from "./failures/frames";
 import type { Frame, Message } from "./protocol";
 
 type Report = Extract<Message, { type: "report" }>;
@@ -21,16 +21,6 @@ export interface TestResult {
   messages: FailureMessage[];
 }
 
-const LIBRARY = /[\\/](site-packages|dist-packages|lib[\\/]python\d[\d.]*|_pytest|pluggy)[\\/]/;
-
-/** A frame in the user's own code: under rootdir and not an installed library. */
-export function isUserFrame(frame: Frame, rootdir: string): boolean {
-  // Generated code ("<string>", "<frozen ...>") has no file to show.
-  if (!path.isAbsolute(frame.file)) return false;
-  const rel = path.relative(rootdir, frame.file);
-  return !rel.startsWith("..") && !path.isAbsolute(rel) && !LIBRARY.test(frame.file);
-}
-
 /** `assert 1 == 2` / `AssertionError: assert 'a' == 'b'` in pytest's report → the two sides. */
 export function comparison(longrepr: string): { expected: string; actual: string } | undefined {
   const m = /^E\s+(?:AssertionError: )?assert (.+?) == (.+)$/m.exec(longrepr);
@@ -43,8 +33,9 @@ function messageOf(r: Report, rootdir: string): FailureMessage {
   // The chain is outermost first; the later links are what caused the first.
   const head = chain.length ? chain.map((c) => `${c.type}: ${c.message}`).join("\n\nCaused by ") : "";
   const text = r.when === "call" ? head || r.longrepr || "failed" : `error at ${r.when}: ${head || r.longrepr || "failed"}`;
-  const stack = [...(r.error?.frames ?? [])].reverse();
-  const user = stack.find((f) => isUserFrame(f, rootdir));
+  const frames = r.error?.frames ?? [];
+  const stack = [...frames].reverse();
+  const user = findUserFrame(frames, { projectRoot: rootdir });
   const location = user ?? r.location;
   const cmp = r.when === "call" && r.longrepr ? comparison(r.longrepr) : undefined;
   return { text: r.longrepr && !head ? r.longrepr : text, stack, ...(location ? { location } : {}), ...(cmp ?? {}) };

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { comparison, foldReports, isUserFrame } from "../../src/core/testResult";
+import { isUserFile } from "../../src/core/failures/frames";
+import { comparison, foldReports } from "../../src/core/testResult";
 
 const v = 1;
 const base = { v, type: "report" as const, nodeid: "tests/test_a.py::test_x" };
@@ -35,9 +36,11 @@ describe("test results from reports", () => {
   });
 
   it("recognises library frames", () => {
-    assert.equal(isUserFrame({ file: "/p/.venv/lib/python3.11/site-packages/x.py", line: 1, function: "f" }, "/p"), false);
-    assert.equal(isUserFrame({ file: "/elsewhere/x.py", line: 1, function: "f" }, "/p"), false);
-    assert.equal(isUserFrame({ file: "<string>", line: 2, function: "__init__" }, "/p"), false);
+    const opts = { projectRoot: "/p" };
+    assert.equal(isUserFile("/p/.venv/lib/python3.11/site-packages/x.py", opts), false);
+    assert.equal(isUserFile("/elsewhere/x.py", opts), false);
+    assert.equal(isUserFile("<string>", opts), false);
+    assert.equal(isUserFile("/p/app/services.py", opts), true);
     assert.deepEqual(comparison("E       AssertionError: assert 'a@x' == 'b@x'"), { actual: "'a@x'", expected: "'b@x'" });
   });
 });

@@ -1,0 +1,42 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fixturePath, repoRoot } from "../util";
+
+const cli = path.join(repoRoot(), "out", "src", "cli", "main.js");
+
+function runCli(args: string[]): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+describe("command line", () => {
+  it("runs an example project through the runner and groups its database failures", function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-cli-"));
+    fs.cpSync(fixturePath("projects", "commit_factory"), path.join(dir, "p"), { recursive: true });
+    const { code, out } = runCli(["run", path.join(dir, "p"), "--python", "/usr/bin/python3"]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 1, out);
+    assert.match(out, /✗ tests\/test_profile\.py::test_rename_user \(call\) at tests\/test_profile\.py:6\n {4}UNIQUE users\(email\) = 'alice@example\.com' \(sqlite\/pysqlite\)/);
+    assert.match(out, /3 passed, 3 failed, 0 errored, 0 skipped/);
+  });
+
+  it("diagnoses saved pytest output and junit XML", () => {
+    const text = runCli(["diagnose", fixturePath("..", "unit", "failures", "samples", "legacy-tb-long.txt")]);
+    assert.equal(text.code, 0, text.out);
+    assert.match(text.out, /UNIQUE users\(email\)/);
+    const xml = runCli(["diagnose", fixturePath("..", "unit", "failures", "samples", "modern-junit-xunit1.xml")]);
+    assert.equal(xml.code, 0, xml.out);
+    assert.match(xml.out, /failures read from .*\.xml/);
+  });
+
+  it("says what is wrong with its arguments", () => {
+    const r = runCli(["run", "/no/such/folder"]);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /not a folder: \/no\/such\/folder/);
+    assert.match(runCli(["frobnicate"]).out, /usage:/);
+  });
+});
