@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { registerDiagnose } from "./diagnose";
 import type { TestExplorer } from "./testController";
 
 export function registerCommands(context: vscode.ExtensionContext, explorer: TestExplorer, log: vscode.LogOutputChannel): void {
@@ -6,5 +7,5 @@ export function registerCommands(context: vscode.ExtensionContext, explorer: Tes
   reg("ormTestDoctor.showOutput", () => log.show());
   reg("ormTestDoctor.refreshTests", () => explorer.discoverAll());
   reg("ormTestDoctor.runAll", () => vscode.commands.executeCommand("testing.runAll"));
-  reg("ormTestDoctor.diagnoseOutput", () => vscode.window.showInformationMessage("Diagnose pytest output: coming with the failure model."));
+  registerDiagnose(context, log);
 }

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { api, expected, folder, leafIds, outcomes, pytestCollect, runAndWait, runnerProcesses, setArgs, STACKS, useStack } from "./helpers";
+import { api, expected, folder, leafIds, outcomes, pytestCollect, runAndWait, processesWith, setArgs, STACKS, useStack } from "./helpers";
 
 const FOLDERS = ["commit_factory", "clean", "session_pending_rollback", "basic", "slow"];
 
@@ -109,14 +109,19 @@ describe("Test Explorer details", () => {
   it("cancel stops the run within 2 s, keeps finished results and leaves no process", async () => {
     const a = await api();
     const tests = folder(a, "slow");
+    const marker = `ORM_TD_CANCEL_MARK=${process.pid}-${Date.now()}`;
+    const config = vscode.workspace.getConfiguration("ormTestDoctor", tests.folder.uri);
+    await config.update("env", { ORM_TD_CANCEL_MARK: marker.split("=")[1] }, vscode.ConfigurationTarget.WorkspaceFolder);
     const cts = new vscode.CancellationTokenSource();
     const results = new Map<string, string>();
     let cancelledAt = 0;
+    let runningBefore = 0;
     const sub = a.explorer.onDidFinishTest((f) => {
       results.set(f.nodeid, f.outcome);
       if (f.nodeid.endsWith("test_quick")) {
         // The next test sleeps for a minute: cancel while it runs.
         setTimeout(() => {
+          runningBefore = processesWith(marker).length;
           cancelledAt = Date.now();
           cts.cancel();
         }, 500);
@@ -126,12 +131,14 @@ describe("Test Explorer details", () => {
       await a.explorer.run(new vscode.TestRunRequest([tests.root]), cts.token);
     } finally {
       sub.dispose();
+      await config.update("env", undefined, vscode.ConfigurationTarget.WorkspaceFolder);
     }
     const took = Date.now() - cancelledAt;
     assert.ok(cancelledAt > 0, "the run was cancelled mid-way");
     assert.ok(took < 2000, `run ended ${took} ms after cancel`);
     assert.equal(results.get("test_slow.py::test_quick"), "passed");
-    assert.deepEqual(runnerProcesses(), []);
+    assert.ok(runningBefore > 0, "the marker finds pytest while it runs");
+    assert.deepEqual(processesWith(marker), []);
   });
 
   it("says what to do when the interpreter has no pytest", async () => {

@@ -67,12 +67,13 @@ export function outcomes(results: Map<string, TestFinished>): Record<string, str
   return Object.fromEntries([...results].map(([id, f]) => [id, f.outcome]).sort());
 }
 
-/** Python processes started by our runner (they carry the plugin's socket variable). */
-export function runnerProcesses(): number[] {
+/** Processes whose environment holds `marker` (a variable set through ormTestDoctor.env, so
+ * other pytest runs on the machine do not count). */
+export function processesWith(marker: string): number[] {
   const pids: number[] = [];
   for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes("ORM_TEST_DOCTOR_SOCKET=")) pids.push(Number(pid));
+      if (fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes(marker)) pids.push(Number(pid));
     } catch {
       // gone, or not ours to read
     }
