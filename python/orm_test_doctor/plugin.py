@@ -1,6 +1,14 @@
 """pytest hooks. Reports go out only from the process that owns the terminal: a plain pytest
 process or the pytest-xdist controller. xdist workers only attach error data to their reports
-(`report.orm_test_doctor`), which xdist carries to the controller with the report."""
+(`report.orm_test_doctor`), which xdist carries to the controller with the report.
+
+Messages are written in batches (see transport.py). Sent at once, with everything before them:
+hello, collect_error, collection_finished, started (so a crash always names the running test),
+a failed report, a failed/errored finished, every finished under xdist (another worker may keep
+the controller silent for long), session_finished; and whatever is pending when the test loop
+ends. Anything else waits at most until the next of those, or ~100 ms / 256 messages. So a hard
+crash (SIGKILL, segfault, os._exit) can lose only the passing/skipped phase reports of the test
+that was running (its `started` and every earlier `finished` have gone out)."""
 
 import os
 import re
@@ -20,29 +28,38 @@ _state = {}  # nodeid -> {"phases": {when: outcome}, "duration": float, "wasxfai
 _finished = set()
 _xdist_collected = [False]
 _root = [None]
+_abs_cache = {}
+_enabled_flag = [None]
+_urgent_finish = [False]  # every `finished` goes out at once (xdist controller)
 
 
 def _enabled():
-    return bool(os.environ.get(SOCKET_ENV))
+    flag = _enabled_flag[0]
+    if flag is None:
+        flag = _enabled_flag[0] = bool(os.environ.get(SOCKET_ENV))
+    return flag
 
 
 def _is_worker(config):
     return hasattr(config, "workerinput")
 
 
-def _send(msg_type, **fields):
+def _send(msg_type, flush=False, **fields):
     if _channel is not None:
-        _channel.send(msg_type, **fields)
+        _channel.send(msg_type, flush, **fields)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     global _channel
+    _enabled_flag[0] = None
     if _enabled() and not _is_worker(config):
         _channel = Channel(os.environ[SOCKET_ENV])
         _state.clear()
         _finished.clear()
+        _abs_cache.clear()
         _xdist_collected[0] = False
+        _urgent_finish[0] = _xdist_workers(config) is not None
         _root[0] = str(getattr(config, "rootpath", None) or config.rootdir)
 
 
@@ -83,7 +100,7 @@ def pytest_sessionstart(session):
     workers = _xdist_workers(config)
     if workers:
         fields["xdistWorkers"] = workers
-    _send("hello", **fields)
+    _send("hello", True, **fields)
 
 
 # --- collection --------------------------------------------------------------------------------
@@ -99,7 +116,7 @@ def pytest_collectreport(report):
     path = report.nodeid.split("::")[0]
     if path:
         fields["file"] = _abs(path)
-    _send("collect_error", **fields)
+    _send("collect_error", True, **fields)
 
 
 def pytest_collection_finish(session):
@@ -107,7 +124,7 @@ def pytest_collection_finish(session):
         return
     for msg in collected_messages(session.items):
         _send("collected", **msg)
-    _send("collection_finished", count=len(session.items))
+    _send("collection_finished", True, count=len(session.items))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -123,7 +140,7 @@ def pytest_xdist_node_collection_finished(node, ids):
             seen.add(msg["nodeid"])
             msg["file"] = _abs(msg["file"])
             _send("collected", **msg)
-    _send("collection_finished", count=len(ids))
+    _send("collection_finished", True, count=len(ids))
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -146,8 +163,15 @@ def pytest_runtest_makereport(item, call):
             pass
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session):
+    yield
+    if _channel is not None:
+        _channel.flush()  # the last results, before other plugins' session-end work
+
+
 def pytest_runtest_logstart(nodeid, location):
-    _send("started", nodeid=nodeid)
+    _send("started", True, nodeid=nodeid)
 
 
 def pytest_runtest_logreport(report):
@@ -177,7 +201,7 @@ def pytest_runtest_logreport(report):
     worker = _worker(report)
     if worker:
         fields["worker"] = worker
-    _send("report", **fields)
+    _send("report", report.outcome == "failed", **fields)
 
     state = _state.setdefault(report.nodeid, {"phases": {}, "duration": 0.0, "wasxfail": False})
     state["phases"][when] = report.outcome
@@ -201,7 +225,7 @@ def _finish(nodeid):
     fields = {"nodeid": nodeid, "outcome": aggregate(state["phases"]), "duration": state["duration"]}
     if "worker" in state:
         fields["worker"] = state["worker"]
-    _send("finished", **fields)
+    _send("finished", _urgent_finish[0] or fields["outcome"] in ("failed", "errored"), **fields)
 
 
 def aggregate(phases):
@@ -223,7 +247,7 @@ def pytest_sessionfinish(session, exitstatus):
         return
     for nodeid in list(_state):
         _finish(nodeid)  # interrupted tests (-x, KeyboardInterrupt, crashed workers)
-    _send("session_finished", exitstatus=int(exitstatus))
+    _send("session_finished", True, exitstatus=int(exitstatus))
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -231,8 +255,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 def _abs(relpath):
     """nodeids and report locations are relative to pytest's rootdir."""
-    root = _root[0] or os.getcwd()
-    return os.path.normpath(os.path.join(root, relpath))
+    path = _abs_cache.get(relpath)
+    if path is None:
+        root = _root[0] or os.getcwd()
+        path = os.path.normpath(os.path.join(root, relpath))
+        if _root[0]:
+            _abs_cache[relpath] = path
+    return path
 
 
 def _location(location):

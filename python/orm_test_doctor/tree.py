@@ -4,6 +4,7 @@ Parametrized tests get a synthetic "function" node (nodeid without the [id] part
 editor can group cases; pytest accepts that nodeid to run all cases.
 """
 
+import ast
 import inspect
 import os
 
@@ -23,13 +24,82 @@ def _path(node):
     return os.path.abspath(str(path)) if path is not None else ""
 
 
-def _source_range(obj, first_line=None):
+def _source_range(obj, first_line=None, ends=None):
+    """What inspect.getsourcelines says (0-based), but for functions the end of the block comes
+    from one AST parse per file (`ends`, a _DefEnds) instead of tokenizing every function."""
     try:
-        lines, start = inspect.getsourcelines(inspect.unwrap(obj))
+        obj = inspect.unwrap(obj)
+        lines, start = inspect.findsource(obj)
+        end = ends.end(obj, lines, start) if ends is not None else None
+        if end is None:
+            end = start + len(inspect.getblock(lines[start:])) - 1
     except Exception:
         return {"line": first_line} if first_line is not None else None
-    line = start - 1 if first_line is None else first_line
-    return {"line": line, "endLine": start - 1 + len(lines) - 1}
+    line = start if first_line is None else first_line
+    return {"line": line, "endLine": end}
+
+
+# inspect.getblock ends a block at its last statement, plus (Python 3.10+) any following
+# comment lines indented at least as deep as the block's body.
+_COMMENTS_IN_BLOCK = "body_col0" in vars(inspect.BlockFinder())
+
+
+class _DefEnds:
+    """0-based last line of each def block, as inspect.getblock finds it: for every file, one
+    ast.parse of the lines inspect.findsource returned. Misses (None) fall back to getblock."""
+
+    def __init__(self):
+        self._files = {}  # co_filename -> (lines, {start: end})
+
+    def end(self, obj, lines, start):
+        code = getattr(getattr(obj, "__func__", obj), "__code__", None)
+        if code is None:
+            return None  # classes: inspect finds those by qualname
+        entry = self._files.get(code.co_filename)
+        if entry is None or entry[0] is not lines:
+            entry = self._files[code.co_filename] = (lines, _def_ends(lines))
+        return entry[1].get(start)
+
+
+_DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _defs(body):
+    """Every def in a statement list, nested ones included (only statements are visited: a
+    def cannot hide inside an expression)."""
+    todo = [body]
+    while todo:
+        for node in todo.pop():
+            if isinstance(node, _DEF) and node.body:
+                yield node
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                sub = getattr(node, field, None)
+                if sub and isinstance(sub, list):
+                    todo.append(sub)
+
+
+def _def_ends(lines):
+    try:
+        tree = ast.parse("".join(lines))
+    except Exception:
+        return {}
+    ends = {}
+    for node in _defs(tree.body):
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+        end = node.end_lineno - 1
+        body = node.body[0]
+        col = body.col_offset
+        if _COMMENTS_IN_BLOCK and body.lineno - 1 < len(lines) and not lines[body.lineno - 1][:col].strip():
+            for i in range(end + 1, len(lines)):
+                text = lines[i].strip()
+                if not text:
+                    continue
+                if not text.startswith("#"):
+                    break
+                if len(lines[i]) - len(lines[i].lstrip()) >= col:
+                    end = i
+        ends[start] = None if start in ends else end  # two defs on one line: let inspect decide
+    return ends
 
 
 def _markers(item):
@@ -46,6 +116,7 @@ def _markers(item):
 def collected_messages(items):
     """Yield dicts (fields of `collected` messages), parents before children, no duplicates."""
     seen = set()
+    ends = _DefEnds()
     for item in items:
         parent = None
         for node in item.listchain()[1:-1]:
@@ -58,20 +129,20 @@ def collected_messages(items):
                 if kind == "file":
                     msg["range"] = {"line": 0}
                 else:
-                    rng = _source_range(getattr(node, "obj", None))
+                    rng = _source_range(getattr(node, "obj", None), None, ends)
                     if rng:
                         msg["range"] = rng
                 if parent is not None:
                     msg["parent"] = parent
                 yield msg
             parent = node.nodeid
-        yield from _item_messages(item, parent, seen)
+        yield from _item_messages(item, parent, seen, ends)
 
 
-def _item_messages(item, parent, seen):
+def _item_messages(item, parent, seen, ends=None):
     location = getattr(item, "location", None) or (None, None, None)
     first_line = location[1] if isinstance(location[1], int) else None
-    rng = _source_range(getattr(item, "obj", None), first_line)
+    rng = _source_range(getattr(item, "obj", None), first_line, ends)
     base = {"file": _path(item)}
     if rng:
         base["range"] = rng

@@ -88,6 +88,38 @@ function isDriverType(type: string): boolean {
 
 const CODE_RE = /\(Background on this error at: https?:\/\/sqlalche\.me\/e\/(?:[\w.]+\/)?(\w+)\)/g;
 const ORIGINAL_MARK = "Original exception was: ";
+/** SQLAlchemy's DBAPIError subclasses by their error code (lib/sqlalchemy/exc.py). */
+const CODE_TYPES: Record<string, string> = {
+  rvf5: "InterfaceError",
+  "4xp6": "DatabaseError",
+  "9h9h": "DataError",
+  e3q8: "OperationalError",
+  gkpj: "IntegrityError",
+  "2j85": "InternalError",
+  f405: "ProgrammingError",
+  tw8g: "NotSupportedError",
+};
+/** SQLSTATE of psycopg2 / psycopg 3 (errors.X) and asyncpg (XError) exception classes, for text
+ *  that names the class but not the code. */
+const PG_SQLSTATES: Record<string, string> = {
+  UniqueViolation: "23505",
+  ForeignKeyViolation: "23503",
+  NotNullViolation: "23502",
+  CheckViolation: "23514",
+  ExclusionViolation: "23P01",
+  RestrictViolation: "23001",
+  InFailedSqlTransaction: "25P02",
+  DeadlockDetected: "40P01",
+  SerializationFailure: "40001",
+  LockNotAvailable: "55P03",
+  QueryCanceled: "57014",
+};
+
+function pgSqlstate(type: string | undefined, dialect: Dialect | undefined): string | undefined {
+  if (!type || dialect !== "postgresql") return undefined;
+  const name = (type.split(".").pop() ?? "").replace(/Error$/, "");
+  return Object.prototype.hasOwnProperty.call(PG_SQLSTATES, name) ? PG_SQLSTATES[name] : undefined;
+}
 const FOLLOW_ON_RE =
   /This Session's transaction has been rolled back|This (?:connection|transaction) is (?:on an )?inactive|Can't reconnect until invalid (?:savepoint |)transaction is rolled back|current transaction is aborted, commands ignored/;
 
@@ -132,6 +164,9 @@ export function partsFromText(type: string, message: string, truncated = false):
         ...(codes.length > 1 && codes[codes.length - 2] ? { code: codes[codes.length - 2] ?? "" } : {}),
         ...(truncated ? { truncated } : {}),
       });
+      // the original's wrapper type is not printed; its Background code names it
+      const wrapper = original.code !== undefined ? CODE_TYPES[original.code] : undefined;
+      if (wrapper && original.driverErrorType) original.errorType = "sqlalchemy.exc." + wrapper;
       parts.original = original;
     }
     return parts;
@@ -276,13 +311,14 @@ export function buildDbFailure(p: DbParts, depth = 0): DbFailure {
   if (p.driverErrorType) db.driverErrorType = p.driverErrorType;
   if (detail) db.detail = detail;
   if (p.code) db.code = p.code;
-  if (p.sqlstate) db.sqlstate = p.sqlstate;
+  const sqlstate = p.sqlstate || pgSqlstate(p.driverErrorType, drv.dialect);
+  if (sqlstate) db.sqlstate = sqlstate;
   if (errno !== undefined && Number.isFinite(errno)) db.errno = errno;
   if (p.truncated) db.truncated = true;
 
   classify(db, message, detail, p.truncated === true);
   if (p.followOn) db.kind = "pending-rollback";
-  else if (db.kind === "other") db.kind = kindFromType(p.driverErrorType, p.sqlstate, errno);
+  else if (db.kind === "other") db.kind = kindFromType(p.driverErrorType, sqlstate, errno);
 
   if (p.diag) {
     if (db.constraint === undefined && p.diag.constraintName) db.constraint = p.diag.constraintName;
@@ -313,7 +349,12 @@ export function buildDbFailure(p: DbParts, depth = 0): DbFailure {
   } else if (p.params !== undefined) db.params = p.params;
   if (p.parameters !== undefined) db.parameters = p.parameters;
   if (p.parametersHidden) db.parametersHidden = true;
-  if (p.original && depth < 4) db.original = buildDbFailure(p.original, depth + 1);
+  if (p.original && depth < 4) {
+    db.original = buildDbFailure(p.original, depth + 1);
+    // A PendingRollbackError's own text names no driver: it is the original's connection.
+    if (db.dialect === undefined && db.original.dialect !== undefined) db.dialect = db.original.dialect;
+    if (db.driver === undefined && db.original.driver !== undefined) db.driver = db.original.driver;
+  }
   return db;
 }
 
@@ -322,7 +363,8 @@ function kindFromType(type: string | undefined, sqlstate: string | undefined, er
   if (/UniqueViolation/.test(t) || sqlstate === "23505" || errno === 1062) return "unique";
   if (/ForeignKeyViolation/.test(t) || sqlstate === "23503" || errno === 1452 || errno === 1451) return "foreign-key";
   if (/NotNullViolation/.test(t) || sqlstate === "23502" || errno === 1048) return "not-null";
-  if (/CheckViolation/.test(t) || sqlstate === "23514" || errno === 3819) return "check";
+  // MySQL 8: 3819 ER_CHECK_CONSTRAINT_VIOLATED; MariaDB: 4025 ER_CONSTRAINT_FAILED
+  if (/CheckViolation/.test(t) || sqlstate === "23514" || errno === 3819 || errno === 4025) return "check";
   if (/DeadlockDetected/.test(t) || sqlstate === "40P01" || errno === 1213) return "deadlock";
   if (/LockNotAvailable/.test(t) || sqlstate === "55P03" || errno === 1205) return "locked";
   if (/InFailedSqlTransaction/.test(t) || sqlstate === "25P02") return "pending-rollback";
@@ -367,6 +409,8 @@ const PREFIX_KINDS: Array<[string, DbKind]> = [
   ["Cannot add or update a child row", "foreign-key"],
   ["Cannot delete or update a parent row", "foreign-key"],
   ["Deadlock found", "deadlock"],
+  ["CONSTRAINT `", "check"],
+  ["Check constraint '", "check"],
   ["Lock wait timeout", "locked"],
 ];
 
@@ -430,6 +474,15 @@ function classify(db: DbFailure, message: string, detail: string | undefined, tr
     if ((m = /^Check constraint '(.+?)' is violated/.exec(line))) {
       db.kind = "check";
       db.constraint = m[1] ?? "";
+      return;
+    }
+    // MariaDB (4025): CONSTRAINT `ck_name` failed for `db`.`table`
+    if ((m = /^CONSTRAINT (`(?:[^`]|``)+`|\S+) failed for (.+?)\s*$/.exec(line))) {
+      db.kind = "check";
+      db.constraint = unquoteName(m[1] ?? "").replace(/``/g, "`");
+      const parts = (m[2] ?? "").match(/`(?:[^`]|``)+`|[^.`]+/g) ?? [];
+      const table = parts[parts.length - 1];
+      if (table) db.table = unquoteName(table).replace(/``/g, "`");
       return;
     }
     if (/^Deadlock found when trying to get lock/.test(line)) {

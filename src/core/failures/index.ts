@@ -8,3 +8,4 @@ export { groupFailures, isFollowOn, type FailureGroup } from "./group";
 export { resolveConstraint, type ConstraintResolver, type ConstraintQuery, type ConstraintInfo } from "./resolve";
 export { openSqliteResolver, type SqliteConstraintResolver } from "./sqliteResolver";
 export { findUserFrame, isUserFile, type UserFrameOptions } from "./frames";
+export { indexConstraintResolver, lookupInIndex, type IndexSource } from "./indexResolver";

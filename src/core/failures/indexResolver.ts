@@ -53,13 +53,21 @@ function byName(index: ProjectIndex, q: ConstraintQuery, table: string | undefin
   const dialects = q.dialect ? [q.dialect] : DIALECTS;
   for (const d of dialects) {
     // MySQL names keys per table ("email" may exist on several): ask for table.name first
-    const hit = (table && !name.includes(".") ? index.resolveConstraint(d, `${table}.${name}`) : undefined) ?? index.resolveConstraint(d, name);
+    const inTable = table && !name.includes(".") ? index.resolveConstraint(d, `${table}.${name}`) : undefined;
+    // without a table, a name several tables use (MySQL's PRIMARY, a column-named key) is no answer
+    if (!inTable && !name.includes(".") && tablesNaming(index, d, name) > 1) continue;
+    const hit = inTable ?? index.resolveConstraint(d, name);
     if (!hit) continue;
     if (!kindMatches(q.kind, hit.key)) continue;
     const t = index.table(hit.table);
     return info(t, hit.key, name, hit.table);
   }
   return undefined;
+}
+
+function tablesNaming(index: ProjectIndex, dialect: Dialect, name: string): number {
+  const low = name.toLowerCase();
+  return index.tables().filter((t) => t.keys.some((k) => k.names[dialect]?.toLowerCase() === low)).length;
 }
 
 function kindMatches(kind: ConstraintQuery["kind"], key: KeyInfo): boolean {

@@ -31,6 +31,12 @@ export function fromPluginError(nodeid: string, phase: Phase, error: ErrorData, 
   } catch {
     db = undefined;
   }
+  if (db && db.message === "" && db.kind === "pending-rollback") {
+    // A PendingRollbackError has no driver exception (exc.orig): its own text is the message,
+    // read from the chain as the text parsers read it.
+    const own = dbFromChain(chain.filter((l) => l.type === error.db?.sqlalchemyType));
+    if (own?.message) db.message = own.message;
+  }
   db ??= dbFromChain(chain);
   if (db) failure.db = db;
   return failure;

@@ -16,6 +16,9 @@ export interface StatementInfo {
 const NAME = String.raw`(?:"(?:[^"]|"")+"|\x60[^\x60]+\x60|\[[^\]]+\]|[\w$]+)`;
 const QNAME = `${NAME}(?:\\s*\\.\\s*${NAME})*`;
 const INSERT_RE = new RegExp(String.raw`^\s*(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+|IGNORE\s+)?INTO\s+(${QNAME})\s*(?:\(([^)]*)\))?\s*VALUES\s*\(`, "i");
+// INSERT ... SELECT / DEFAULT VALUES: the table without placeholders, e.g. SQLAlchemy 2.0's
+// "insertmanyvalues" on PostgreSQL: INSERT INTO t (a, b) SELECT p0::VARCHAR, ... FROM (VALUES ...)
+const INSERT_ANY_RE = new RegExp(String.raw`^\s*(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+|IGNORE\s+)?INTO\s+(${QNAME})(?=[\s(]|$)`, "i");
 const UPDATE_RE = new RegExp(String.raw`^\s*UPDATE\s+(?:OR\s+\w+\s+)?(${QNAME})`, "i");
 const DELETE_RE = new RegExp(String.raw`^\s*DELETE\s+FROM\s+(${QNAME})`, "i");
 
@@ -47,6 +50,8 @@ export function statementInfo(sql: string): StatementInfo {
     }
     return info;
   }
+  const any = INSERT_ANY_RE.exec(head);
+  if (any) return { verb: "insert", table: lastPart(any[1] ?? "") };
   const up = UPDATE_RE.exec(head);
   if (up) return { verb: "update", table: lastPart(up[1] ?? "") };
   const del = DELETE_RE.exec(head);

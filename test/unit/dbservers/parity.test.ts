@@ -9,102 +9,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { indexConstraintResolver } from "../../../src/core/failures/indexResolver";
 import { parseJunitXml } from "../../../src/core/failures/junit";
-import type { DbFailure, Failure } from "../../../src/core/failures/model";
+import type { Failure } from "../../../src/core/failures/model";
 import { fromPluginError } from "../../../src/core/failures/plugin";
-import { resolveConstraint, type ConstraintResolver } from "../../../src/core/failures/resolve";
+import type { ConstraintResolver } from "../../../src/core/failures/resolve";
 import { parsePytestText } from "../../../src/core/failures/text";
 import { indexWorkspace } from "../../../src/core/index";
 import { pythonStacks, repoRoot } from "../../util";
 import { normalizeReports, normalizeText, normalizeXml, PROJECT, runProject, type ProjectRun } from "./harness";
-import { useServer, type ServerKind } from "./servers";
+import { byKey, expected, frameOf, key, rawFacts, resolveAll } from "./expected";
+import { useServer } from "./servers";
 
-const T = "tests/test_db.py::";
 const WRITE = process.env["OTD_WRITE_SAMPLES"] === "1";
 const SAMPLES = path.join(repoRoot(), "test", "unit", "failures", "samples");
-
-/** The fields that matter, for comparing sources and stating what is right. */
-export interface Facts {
-  kind: string;
-  dialect?: string;
-  driver?: string;
-  constraint?: string;
-  table?: string;
-  columns: string[];
-  values?: string[];
-  code?: string;
-  errno?: number;
-  referencedTable?: string;
-  original?: Facts;
-}
-
-export function facts(db: DbFailure | undefined): Facts | undefined {
-  if (!db) return undefined;
-  const f: Facts = { kind: db.kind, columns: [...db.columns] };
-  if (db.dialect !== undefined) f.dialect = db.dialect;
-  if (db.driver !== undefined) f.driver = db.driver;
-  if (db.constraint !== undefined) f.constraint = db.constraint;
-  if (db.table !== undefined) f.table = db.table;
-  if (db.values !== undefined) f.values = [...db.values];
-  if (db.code !== undefined) f.code = db.code;
-  if (db.errno !== undefined) f.errno = db.errno;
-  if (db.referencedTable !== undefined) f.referencedTable = db.referencedTable;
-  const o = facts(db.original);
-  if (o) f.original = o;
-  return f;
-}
-
-type Expected = Record<string, Facts>;
-
-function expected(kind: ServerKind): Expected {
-  if (kind === "postgresql") {
-    const pg = { dialect: "postgresql", driver: "psycopg2", code: "gkpj" };
-    const email = { ...pg, kind: "unique", constraint: "users_email_key", table: "users", columns: ["email"], values: ["alice@example.com"] };
-    return {
-      "test_second_user|call": email,
-      "test_admin_setup|setup": email,
-      "test_composite_unique|call": { ...pg, kind: "unique", constraint: "uq_membership_org_user", table: "memberships", columns: ["org", "user_name"], values: ["acme", "bob"] },
-      "test_not_null|call": { ...pg, kind: "not-null", table: "users", columns: ["name"] },
-      "test_foreign_key|call": { ...pg, kind: "foreign-key", constraint: "posts_user_id_fkey", table: "posts", columns: ["user_id"], values: ["999"], referencedTable: "users" },
-      "test_check|call": { ...pg, kind: "check", constraint: "ck_accounts_balance_positive", table: "accounts", columns: ["balance"] },
-      "TestShared::test_symptom|call": {
-        ...pg,
-        kind: "pending-rollback",
-        code: "7s2a",
-        columns: [],
-        original: { ...email, values: ["dup@example.com"] },
-      },
-    };
-  }
-  const my = { dialect: "mysql", driver: "pymysql", code: "gkpj" };
-  const email = { ...my, kind: "unique", constraint: "email", table: "users", columns: ["email"], values: ["alice@example.com"], errno: 1062 };
-  return {
-    "test_second_user|call": email,
-    "test_admin_setup|setup": email,
-    // MySQL joins a composite key's values with "-"
-    "test_composite_unique|call": { ...my, kind: "unique", constraint: "uq_membership_org_user", table: "memberships", columns: ["org", "user_name"], values: ["acme-bob"], errno: 1062 },
-    "test_not_null|call": { ...my, kind: "not-null", table: "users", columns: ["name"], errno: 1048 },
-    "test_foreign_key|call": { ...my, kind: "foreign-key", constraint: "posts_ibfk_1", table: "posts", columns: ["user_id"], referencedTable: "users", errno: 1452 },
-    // MariaDB: ER_CONSTRAINT_FAILED (4025), raised as OperationalError
-    "test_check|call": { ...my, kind: "check", constraint: "ck_accounts_balance_positive", table: "accounts", columns: ["balance"], code: "e3q8", errno: 4025 },
-    "TestShared::test_symptom|call": { ...my, kind: "pending-rollback", code: "7s2a", columns: [], original: { ...email, values: ["dup@example.com"] } },
-  };
-}
-
-/** Fields each source must agree on already before resolution (the text has no diag table name
- *  or columns for MySQL keys; the index fills those in). */
-function rawFacts(f: Facts | undefined): unknown {
-  if (!f) return undefined;
-  return { kind: f.kind, dialect: f.dialect, driver: f.driver, constraint: f.constraint, values: f.values, code: f.code, errno: f.errno, original: rawFacts(f.original) };
-}
-
-const key = (f: Failure): string => f.nodeid.replace(T, "") + "|" + f.phase;
-const byKey = (fs: Failure[]): Map<string, Failure> => new Map(fs.map((f) => [key(f), f]));
-
-async function resolveAll(fs: Failure[], resolvers: ConstraintResolver[]): Promise<Map<string, Facts | undefined>> {
-  const out = new Map<string, Facts | undefined>();
-  for (const f of fs) out.set(key(f), facts(f.db ? await resolveConstraint(f.db, resolvers) : undefined));
-  return out;
-}
 
 function writeSamples(prefix: string, r: ProjectRun): void {
   fs.writeFileSync(path.join(SAMPLES, `${prefix}-tb-long.txt`), normalizeText(r.text));
@@ -136,7 +52,7 @@ describe("database servers: plugin, terminal text and junit agree", function () 
             r = await runProject(stack, srv.url(kind === "postgresql" ? "postgresql+psycopg2" : "mysql+pymysql", db));
             plugin = r.reports.filter((m) => m.outcome === "failed" && m.error).map((m) => fromPluginError(m.nodeid, m.when, m.error ?? { chain: [], frames: [] }));
             text = parsePytestText(r.text);
-            junit = parseJunitXml(r.junitXml);
+            junit = parseJunitXml(r.junitXml, { rootdir: PROJECT });
             if (WRITE) writeSamples(`${kind === "postgresql" ? "pg" : "mariadb"}-${stack.name}`, r);
           });
 
@@ -159,7 +75,10 @@ describe("database servers: plugin, terminal text and junit agree", function () 
             const got = await resolveAll(text, resolvers);
             for (const k of want.keys()) assert.deepEqual(got.get(k), want.get(k), `text ${k}`);
             const p = byKey(plugin);
-            for (const f of text) assert.deepEqual(rawFacts(facts(f.db)), rawFacts(facts(p.get(key(f))?.db)), `text before resolution ${key(f)}`);
+            for (const f of text) {
+              assert.deepEqual(rawFacts(f.db), rawFacts(p.get(key(f))?.db), `text before resolution ${key(f)}`);
+              assert.equal(frameOf(f), frameOf(p.get(key(f))), `text user frame ${key(f)}`);
+            }
           });
 
           it("junit XML gives the same failures as the plugin", async () => {
@@ -167,7 +86,10 @@ describe("database servers: plugin, terminal text and junit agree", function () 
             const got = await resolveAll(junit, resolvers);
             for (const k of want.keys()) assert.deepEqual(got.get(k), want.get(k), `junit ${k}`);
             const p = byKey(plugin);
-            for (const f of junit) assert.deepEqual(rawFacts(facts(f.db)), rawFacts(facts(p.get(key(f))?.db)), `junit before resolution ${key(f)}`);
+            for (const f of junit) {
+              assert.deepEqual(rawFacts(f.db), rawFacts(p.get(key(f))?.db), `junit before resolution ${key(f)}`);
+              assert.equal(frameOf(f), frameOf(p.get(key(f))), `junit user frame ${key(f)}`);
+            }
           });
 
           it("plugin data carries what only the exception objects have", () => {

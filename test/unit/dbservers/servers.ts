@@ -143,8 +143,8 @@ function track(h: { killSync(): void }): () => void {
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
 
-export function postgresBinDir(): string {
-  const root = "/usr/lib/postgresql";
+/** `root` and `pathDirs` only for tests of the error path. */
+export function postgresBinDir(root = "/usr/lib/postgresql", pathDirs: readonly string[] = PATH_DIRS()): string {
   let versions: string[] = [];
   try {
     versions = fs.readdirSync(root).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
@@ -156,7 +156,7 @@ export function postgresBinDir(): string {
     if (findExecutable(["initdb"], [bin]) && findExecutable(["pg_ctl"], [bin])) return bin;
   }
   // non-Debian layouts: initdb on PATH
-  const initdb = findExecutable(["initdb"], PATH_DIRS());
+  const initdb = findExecutable(["initdb"], pathDirs);
   if (initdb) return path.dirname(initdb);
   throw missing("PostgreSQL server (initdb, pg_ctl)", "postgresql", `${root}/*/bin and PATH`);
 }
@@ -273,8 +273,7 @@ export async function startPostgres(database = "otd"): Promise<DbServer> {
 
 // ---- MariaDB -------------------------------------------------------------------------------------
 
-export function mariadbBinaries(): { installDb: string; server: string; client: string; admin: string } {
-  const dirs = PATH_DIRS();
+export function mariadbBinaries(dirs: readonly string[] = PATH_DIRS()): { installDb: string; server: string; client: string; admin: string } {
   const installDb = findExecutable(["mariadb-install-db", "mysql_install_db"], dirs);
   const server = findExecutable(["mariadbd", "mysqld"], dirs);
   const client = findExecutable(["mariadb", "mysql"], dirs);
