@@ -57,6 +57,9 @@ const contexts = await Promise.all(
       minify: !watch,
       logLevel: "warning",
       plugins: [sqliteBinding],
+      // web-tree-sitter calls createRequire(import.meta.url), which a CJS bundle must provide.
+      define: { "import.meta.url": "__importMetaUrl" },
+      banner: { js: 'const __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
     }),
   ),
 );

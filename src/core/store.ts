@@ -8,6 +8,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE results (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
      nodeid TEXT NOT NULL, outcome TEXT NOT NULL, duration_ms REAL,
      PRIMARY KEY (run_id, nodeid));`,
+  // The normalized failures of a result (JSON array of failures/model.ts Failure), so later
+  // runs can be compared with earlier ones.
+  `ALTER TABLE results ADD COLUMN failures TEXT;
+   ALTER TABLE runs ADD COLUMN ended_at TEXT;`,
 ];
 
 export class Store {

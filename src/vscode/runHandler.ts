@@ -7,9 +7,12 @@ import * as vscode from "vscode";
 import { parseCoverageJson } from "../core/coverage";
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
+import type { Failure } from "../core/failures/model";
+import { fromPluginError } from "../core/failures/plugin";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { FileLinesCoverage } from "./coverage";
 import { itemData, type FolderTests } from "./folderTests";
+import type { History } from "./history";
 
 type Report = Extract<Message, { type: "report" }>;
 
@@ -20,6 +23,8 @@ export interface TestFinished {
   outcome: "passed" | "failed" | "errored" | "skipped";
   messages: vscode.TestMessage[];
   durationMs: number;
+  /** Normalized failures of its failed phases (database errors among them). */
+  failures: Failure[];
 }
 export type RunMode = "run" | "coverage";
 
@@ -77,14 +82,16 @@ export class RunReporter {
     if (m.type === "started") this.testRun.started(item);
     else if (m.type === "report") this.reports.set(m.nodeid, [...(this.reports.get(m.nodeid) ?? []), m]);
     else if (m.type === "finished") {
-      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
+      const reports = this.reports.get(m.nodeid) ?? [];
+      const r = foldReports(reports, this.tests.rootdir);
       this.reports.delete(m.nodeid);
       const messages = r.messages.map(toTestMessage);
       if (m.outcome === "passed") this.testRun.passed(item, r.durationMs);
       else if (m.outcome === "skipped") this.testRun.skipped(item);
       else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
       else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], r.durationMs);
-      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs });
+      const failures = reports.filter((p) => p.outcome === "failed" && p.error).map((p) => fromPluginError(p.nodeid, p.when, p.error ?? { chain: [], frames: [] }, { projectRoot: this.tests.rootdir }));
+      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures });
     }
   }
 }
@@ -98,6 +105,7 @@ export async function runFolder(
   mode: RunMode,
   log: vscode.LogOutputChannel,
   onFinished?: (f: TestFinished) => void,
+  history?: History,
 ): Promise<void> {
   const excluded = new Set(request.exclude ?? []);
   for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) testRun.enqueued(leaf);
@@ -119,12 +127,17 @@ export async function runFolder(
     const covFile = mode === "coverage" ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-cov-")), "coverage.json") : "";
     const covArgs = covFile ? ["-p", "pytest_cov", `--cov=${opts.cwd}`, `--cov-report=json:${covFile}`, "--cov-report="] : [];
     const runOpts: PytestOptions = { ...opts, args: [...(opts.args ?? []), ...covArgs, ...deselect] };
-    const reporter = new RunReporter(tests, testRun, onFinished);
+    const recorder = await history?.begin(opts.cwd);
+    const reporter = new RunReporter(tests, testRun, (f) => {
+      recorder?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
+      onFinished?.(f);
+    });
     const result = await run(runOpts, selection(items), (e) => {
       if (e.type === "output") testRun.appendOutput(e.text.replace(/\r?\n/g, "\r\n"));
       else if (e.type === "protocol_error") log.warn(`plugin: ${e.error.reason}`);
       else if (e.type === "message") reporter.onMessage(e.message);
     });
+    await recorder?.end();
     const problem = result.exit.problem;
     if (problem && problem.kind !== "cancelled") {
       testRun.appendOutput(`\r\n[ORM Test Doctor] ${problem.message.replace(/\r?\n/g, "\r\n")}\r\n`);

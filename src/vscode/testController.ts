@@ -4,6 +4,8 @@ import * as vscode from "vscode";
 import { debugFolder } from "./debug";
 import { FolderTests } from "./folderTests";
 import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
+import { History } from "./history";
+import { ProjectIndexes } from "./projectIndexes";
 import { watchPythonFiles } from "./watch";
 
 export const CONTROLLER_ID = "ormTestDoctor";
@@ -12,6 +14,8 @@ const UNTRUSTED = "Tests are not discovered or run in an untrusted workspace, be
 export class TestExplorer implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController(CONTROLLER_ID, "ORM Test Doctor");
   private readonly folders = new Map<string, FolderTests>();
+  readonly indexes: ProjectIndexes;
+  readonly history: History;
   private readonly disposables: vscode.Disposable[] = [this.controller];
 
   /** The folder roots, in workspace order. */
@@ -24,6 +28,9 @@ export class TestExplorer implements vscode.Disposable {
   readonly onDidFinishTest = this.finished.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    this.indexes = new ProjectIndexes(context.extensionPath, log);
+    this.history = new History(context.storageUri ?? context.globalStorageUri, log);
+    this.disposables.push(this.indexes, this.history);
     const c = this.controller;
     c.resolveHandler = async (item) => {
       if (!item) return this.start();
@@ -55,6 +62,8 @@ export class TestExplorer implements vscode.Disposable {
       this.disposables.push(watchPythonFiles((folder, changes) => this.onFilesChanged(folder, changes)));
     }
     await this.discoverAll();
+    // The project index builds in the background; the cause tracer waits for it when needed.
+    for (const t of this.folders.values()) void this.indexes.get(t.folder).catch((e: unknown) => this.log.error(`${t.folder.name}: indexing failed: ${String(e)}`));
   }
 
   /** One root item per workspace folder, following folders added and removed. */
@@ -84,6 +93,7 @@ export class TestExplorer implements vscode.Disposable {
     const tests = this.folders.get(folder.uri.toString());
     if (!tests || !vscode.workspace.isTrusted) return;
     for (const f of changes.deleted) tests.removeFile(f);
+    void this.indexes.update(folder, changes.changed, changes.deleted);
     const isTestFile = (f: string) => /(^|[\\/])(test_[^\\/]*|[^\\/]*_test)\.py$/.test(f);
     if (changes.changed.length === 0) return;
     if (changes.changed.every(isTestFile)) await tests.discover(changes.changed);
@@ -106,7 +116,7 @@ export class TestExplorer implements vscode.Disposable {
       // Folders run one after another: two cores, and pytest suites often share a database file.
       for (const [tests, items] of groups) {
         if (token.isCancellationRequested) break;
-        await runFolder(tests, items, request, testRun, token, mode, this.log, (f) => this.finished.fire(f));
+        await runFolder(tests, items, request, testRun, token, mode, this.log, (f) => this.finished.fire(f), this.history);
       }
     } catch (err) {
       this.log.error(`run failed: ${err instanceof Error ? err.stack : String(err)}`);

@@ -44,3 +44,20 @@ describe("foundation: sqlite3 store", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe("run history", () => {
+  it("keeps each result with its normalized failures, latest run first", async () => {
+    const { startRun, recordResult, endRun, latestResults } = await import("../../src/core/history");
+    const store = await Store.open(":memory:");
+    const old = await startRun(store, "/p");
+    await recordResult(store, old, { nodeid: "t.py::a", outcome: "passed", durationMs: 3, failures: [] });
+    const run = await startRun(store, "/p");
+    const failure = { nodeid: "t.py::a", phase: "call" as const, chain: [], frames: [], source: "plugin" as const, db: { kind: "unique" as const, message: "UNIQUE constraint failed: users.email", columns: ["email"], table: "users" } };
+    await recordResult(store, run, { nodeid: "t.py::a", outcome: "failed", durationMs: 5, failures: [failure] });
+    await endRun(store, run);
+    assert.deepEqual(await latestResults(store, "/p"), [{ nodeid: "t.py::a", outcome: "failed", durationMs: 5, failures: [failure] }]);
+    const [counts] = await store.all<{ passed: number; failed: number; ended: number }>("SELECT passed, failed, ended_at IS NOT NULL AS ended FROM runs WHERE id = ?", [run]);
+    assert.deepEqual(counts, { passed: 0, failed: 1, ended: 1 });
+    await store.close();
+  });
+});

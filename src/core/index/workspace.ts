@@ -28,6 +28,8 @@ export interface IndexOptions {
   /** Files to index instead of walking `root` (root-relative). */
   files?: string[];
   batchSize?: number;
+  /** Told why the workers gave up (the index is then finished on this thread). */
+  onWorkerError?: (message: string) => void;
 }
 
 export function defaultWorkerScript(): string {
@@ -51,7 +53,7 @@ export async function indexWorkspace(root: string, options: IndexOptions = {}): 
   if (workers > 0) {
     const init: WorkerInit = { root, maxBytes };
     if (options.wasmDir !== undefined) init.wasmDir = options.wasmDir;
-    const ok = await runPool(files, workers, options.workerScript ?? defaultWorkerScript(), init, options.batchSize ?? 24, accept, options.signal);
+    const ok = await runPool(files, workers, options.workerScript ?? defaultWorkerScript(), init, options.batchSize ?? 24, accept, options.signal, options.onWorkerError);
     if (ok) return index;
     // workers failed: index what is left here
   }
@@ -79,6 +81,7 @@ function runPool(
   batchSize: number,
   accept: (facts: FileFacts[]) => void,
   signal: AbortSignal | undefined,
+  onError: ((message: string) => void) | undefined,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const batches: string[][] = [];
@@ -106,18 +109,25 @@ function runPool(
       let w: Worker;
       try {
         w = new Worker(script, { workerData: init });
-      } catch {
+      } catch (err) {
+        onError?.(`worker did not start: ${String(err)}`);
         return finish(false);
       }
       pool.push(w);
       w.on("message", (reply: WorkerReply) => {
-        if ("error" in reply) return finish(false);
+        if ("error" in reply) {
+          onError?.(`worker failed: ${String(reply.error)}`);
+          return finish(false);
+        }
         accept(JSON.parse(reply.json) as FileFacts[]);
         if (--pending === 0) return finish(true);
         if (signal?.aborted) return finish(true);
         feed(w);
       });
-      w.on("error", () => finish(false));
+      w.on("error", (err) => {
+        onError?.(`worker crashed: ${String(err)}`);
+        finish(false);
+      });
       feed(w);
     }
   });

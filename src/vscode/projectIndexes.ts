@@ -1,0 +1,71 @@
+// Keeps a Python project index per workspace folder: built in the background (worker threads)
+// when tests are first resolved, then updated file by file as Python files change.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { indexWorkspace, type ProjectIndex } from "../core/index";
+
+export class ProjectIndexes implements vscode.Disposable {
+  private readonly indexes = new Map<string, Promise<ProjectIndex>>();
+  private readonly abort = new AbortController();
+  /** Why worker threads failed per folder (indexing then finished on the extension host's thread). */
+  readonly workerErrors = new Map<string, string>();
+
+  constructor(private readonly extensionDir: string, private readonly log: vscode.LogOutputChannel) {}
+
+  /** The folder's index, building it on first use. */
+  get(folder: vscode.WorkspaceFolder): Promise<ProjectIndex> {
+    const key = folder.uri.toString();
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = this.build(folder);
+      this.indexes.set(key, index);
+      index.catch(() => this.indexes.delete(key));
+    }
+    return index;
+  }
+
+  private build(folder: vscode.WorkspaceFolder): Promise<ProjectIndex> {
+    const dist = path.join(this.extensionDir, "dist");
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Indexing ${folder.name}` }, async (progress) => {
+      const started = Date.now();
+      let reported = 0;
+      const index = await indexWorkspace(folder.uri.fsPath, {
+        signal: this.abort.signal,
+        wasmDir: dist,
+        workerScript: path.join(dist, "indexWorker.js"),
+        onWorkerError: (message) => {
+          this.workerErrors.set(folder.uri.toString(), message);
+          this.log.warn(`${folder.name}: index ${message}`);
+        },
+        onProgress: ({ done, total }) => {
+          const pct = Math.floor((100 * done) / Math.max(total, 1));
+          if (pct > reported) progress.report({ message: `${done}/${total} files`, increment: pct - reported });
+          reported = pct;
+        },
+      });
+      this.log.info(`${folder.name}: indexed ${index.files().length} Python files (${index.totalLines()} lines) in ${Date.now() - started} ms`);
+      return index;
+    }));
+  }
+
+  /** Re-indexes changed files alone; forgets deleted ones. */
+  async update(folder: vscode.WorkspaceFolder, changed: readonly string[], deleted: readonly string[]): Promise<void> {
+    const pending = this.indexes.get(folder.uri.toString());
+    if (!pending) return;
+    const index = await pending;
+    const rel = (f: string) => path.relative(folder.uri.fsPath, f).split(path.sep).join("/");
+    for (const f of deleted) index.removeFile(rel(f));
+    for (const f of changed) {
+      try {
+        await index.updateFile(rel(f), await fs.promises.readFile(f));
+      } catch (err) {
+        this.log.warn(`index: ${rel(f)}: ${String(err)}`);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.abort.abort();
+  }
+}
