@@ -122,7 +122,8 @@ def pytest_collectreport(report):
 def pytest_collection_finish(session):
     if _channel is None:
         return
-    for msg in collected_messages(session.items):
+    # full source ranges for discovery only: a run does not use them (see collected_messages)
+    for msg in collected_messages(session.items, ranges=bool(session.config.option.collectonly)):
         _send("collected", **msg)
     _send("collection_finished", True, count=len(session.items))
 

@@ -6,6 +6,7 @@ editor can group cases; pytest accepts that nodeid to run all cases.
 
 import ast
 import inspect
+import operator
 import os
 
 _KINDS = (("Module", "file"), ("Class", "class"))
@@ -55,10 +56,50 @@ class _DefEnds:
         code = getattr(getattr(obj, "__func__", obj), "__code__", None)
         if code is None:
             return None  # classes: inspect finds those by qualname
+        end = _code_end(code, lines, start)
+        if end is not None:
+            return end
         entry = self._files.get(code.co_filename)
         if entry is None or entry[0] is not lines:
             entry = self._files[code.co_filename] = (lines, _def_ends(lines))
         return entry[1].get(start)
+
+
+_END_LINE = operator.itemgetter(1)
+
+
+def _last_line(code):
+    """1-based last source line any instruction of code (or of code nested in it) covers."""
+    last = max(filter(None, map(_END_LINE, code.co_positions())), default=0)
+    for const in code.co_consts:
+        if isinstance(const, type(code)):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+def _code_end(code, lines, start):
+    """The block end without parsing (Python 3.11+: instruction positions), when it is sure: some
+    body line is covered, and the first code line after the last covered one is dedented to the
+    def's own level. A comment there, or body lines without instructions (a docstring-only body,
+    a closing `pass`), or a one-line def, mean None: the AST decides."""
+    if not hasattr(code, "co_positions") or start >= len(lines) or not lines[start].lstrip().startswith(("def ", "async ", "@")):
+        return None
+    end = _last_line(code) - 1
+    if end <= code.co_firstlineno - 1 or end < start or end >= len(lines):
+        return None  # only the prologue (at the first decorator or def line) is covered
+    level = _indent(lines[start])
+    for i in range(end + 1, len(lines)):
+        text = lines[i].strip()
+        if not text:
+            continue
+        if text.startswith("#"):
+            return None  # getblock's trailing-comment rule: leave it to the AST
+        return end if _indent(lines[i]) <= level else None
+    return end
 
 
 _DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -113,10 +154,14 @@ def _markers(item):
     return names
 
 
-def collected_messages(items):
-    """Yield dicts (fields of `collected` messages), parents before children, no duplicates."""
+def collected_messages(items, ranges=True):
+    """Yield dicts (fields of `collected` messages), parents before children, no duplicates.
+
+    ranges=False (a run, not discovery): only ranges pytest already knows (a file's line 0, an
+    item's first line from item.location): no source lookups, no class ranges, no endLine, as
+    under xdist. Runs do not use the tree; discovery (--collect-only) gets full ranges."""
     seen = set()
-    ends = _DefEnds()
+    ends = _DefEnds() if ranges else None
     for item in items:
         parent = None
         for node in item.listchain()[1:-1]:
@@ -129,7 +174,7 @@ def collected_messages(items):
                 if kind == "file":
                     msg["range"] = {"line": 0}
                 else:
-                    rng = _source_range(getattr(node, "obj", None), None, ends)
+                    rng = _source_range(getattr(node, "obj", None), None, ends) if ranges else None
                     if rng:
                         msg["range"] = rng
                 if parent is not None:
@@ -142,7 +187,10 @@ def collected_messages(items):
 def _item_messages(item, parent, seen, ends=None):
     location = getattr(item, "location", None) or (None, None, None)
     first_line = location[1] if isinstance(location[1], int) else None
-    rng = _source_range(getattr(item, "obj", None), first_line, ends)
+    if ends is not None:
+        rng = _source_range(getattr(item, "obj", None), first_line, ends)
+    else:
+        rng = {"line": first_line} if first_line is not None else None
     base = {"file": _path(item)}
     if rng:
         base["range"] = rng

@@ -1,4 +1,5 @@
 // Runs the integration suite inside a real VS Code. Host: ORM_TD_HOST=server (default) | desktop.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -30,28 +31,75 @@ const WORKSPACE_FOLDERS: ReadonlyArray<[string, string]> = [
   ["runner/slow", "slow"],
 ];
 
+/** Packages the VSIX and installs it into a fresh extensions folder, as a user would. */
+function installVsix(repoRoot: string): string {
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  run("npm", ["run", "--silent", "package"]);
+  const vsix = path.join(repoRoot, "dist-vsix", "orm-test-doctor-linux-x64.vsix");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-vsix-ext-"));
+  const cache = path.join(repoRoot, ".cache", "vscode-server");
+  const node24 = path.join(cache, "node24", "node_modules", "node", "bin", "node");
+  const serverMain = path.join(cache, "cs", "node_modules", "code-server", "lib", "vscode", "out", "server-main.js");
+  run(node24, [serverMain, "--install-extension", vsix, "--extensions-dir", dir, "--accept-server-license-terms"]);
+  // VS Code runs a test suite only for an extension under development, so the installed folder
+  // itself is given as the development path: what runs is exactly what the VSIX holds.
+  const installed = fs.readdirSync(dir).find((d) => d.startsWith("orm-test-doctor.orm-test-doctor-"));
+  if (!installed) throw new Error(`the VSIX did not install into ${dir}`);
+  return path.join(dir, installed);
+}
+
+function readCounts(file: string): { passed: number; failed: number; pending: number } {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as { passed: number; failed: number; pending: number };
+  } catch {
+    return { passed: 0, failed: 0, pending: 0 };
+  }
+}
+
 async function main(): Promise<number> {
   const repoRoot = path.resolve(__dirname, "..", "..", "..");
   const logDir = path.join(repoRoot, "test-results");
   fs.mkdirSync(logDir, { recursive: true });
-  const vsix = process.env["ORM_TD_VSIX_EXTENSIONS_DIR"];
-  const opts: HostOptions = {
-    repoRoot,
-    workspace: process.env["ORM_TD_WORKSPACE"] ?? prepareWorkspace(repoRoot),
-    ...(vsix ? { extensionsDir: vsix } : { extensionDevelopmentPath: repoRoot }),
-    extensionTestsPath: path.join(__dirname, "index"),
-    logDir,
-    env: {
-      ORM_TD_REPO: repoRoot,
-      ORM_TD_LOG_FILE: path.join(logDir, "integration-mocha.log"),
-      ORM_TD_COUNTS_FILE: process.env["ORM_TD_COUNTS_FILE"] ?? path.join(logDir, "integration-counts.json"),
-    },
-    timeoutMs: Number(process.env["ORM_TD_TIMEOUT_MS"] ?? 600_000),
-    verbose: process.env["ORM_TD_VERBOSE"] === "1",
-  };
   const host = process.env["ORM_TD_HOST"] ?? "server";
-  console.log(`[integration] host=${host} workspace=${opts.workspace}`);
-  return host === "desktop" ? runOnDesktop(opts) : runOnServer(opts);
+  // Pass "dev" loads the extension from the repository; pass "vsix" installs the packaged VSIX
+  // and runs the same suite against it (catches a .wasm, the plugin or the binding left out).
+  const passes = host === "server" && process.env["ORM_TD_VSIX"] !== "0" ? ["dev", "vsix"] : ["dev"];
+  const total = { passed: 0, failed: 0, pending: 0 };
+  let code = 0;
+  for (const pass of passes) {
+    const counts = path.join(logDir, `integration-${pass}-counts.json`);
+    fs.rmSync(counts, { force: true });
+    const opts: HostOptions = {
+      repoRoot,
+      workspace: process.env["ORM_TD_WORKSPACE"] ?? prepareWorkspace(repoRoot),
+      extensionDevelopmentPath: pass === "vsix" ? installVsix(repoRoot) : repoRoot,
+      extensionTestsPath: path.join(__dirname, "index"),
+      logDir,
+      env: {
+        ORM_TD_REPO: repoRoot,
+        ORM_TD_PASS: pass,
+        ORM_TD_LOG_FILE: path.join(logDir, `integration-${pass}-mocha.log`),
+        ORM_TD_COUNTS_FILE: counts,
+      },
+      timeoutMs: Number(process.env["ORM_TD_TIMEOUT_MS"] ?? 600_000),
+      verbose: process.env["ORM_TD_VERBOSE"] === "1",
+    };
+    console.log(`\n[integration] host=${host} pass=${pass} workspace=${opts.workspace}`);
+    const passCode = host === "desktop" ? await runOnDesktop(opts) : await runOnServer(opts);
+    const c = readCounts(counts);
+    if (passCode !== 0 && c.failed === 0) c.failed = 1; // the host failed before any test could
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.pending += c.pending;
+    code ||= passCode;
+  }
+  const out = process.env["ORM_TD_COUNTS_FILE"];
+  if (out) fs.writeFileSync(out, JSON.stringify(total));
+  return code;
 }
 
 main().then(

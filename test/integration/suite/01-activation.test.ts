@@ -7,7 +7,12 @@ describe("activation in a real VS Code", () => {
     console.log(`[extension host] VS Code ${vscode.version}, node ${process.version}, pid ${process.pid}`);
     assert.ok(vscode.workspace.workspaceFolders?.length, "a fixture workspace is open");
     const a = await api();
-    assert.equal(vscode.extensions.getExtension(EXT_ID)?.isActive, true);
+    const ext = vscode.extensions.getExtension(EXT_ID);
+    assert.equal(ext?.isActive, true);
+    // Pass "vsix" must run the installed package, not the repository.
+    const pass = process.env["ORM_TD_PASS"];
+    console.log(`[extension host] pass ${pass ?? "?"}: extension at ${ext?.extensionPath ?? "?"}`);
+    if (pass === "vsix") assert.ok(!ext?.extensionPath.startsWith(process.env["ORM_TD_REPO"] ?? "/nonexistent"), ext?.extensionPath);
     assert.equal(a.controller.id, "ormTestDoctor");
     assert.equal(a.controller.label, "ORM Test Doctor");
     const commands = await vscode.commands.getCommands(true);
