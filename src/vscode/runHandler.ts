@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { parseCoverageJson } from "../core/coverage";
+import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/coverage";
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
@@ -96,6 +96,13 @@ export class RunReporter {
   }
 }
 
+/** What else hears about a run besides the TestRun. */
+export interface RunHooks {
+  onFinished?: (f: TestFinished) => void;
+  onCoverage?: (files: FileLines[]) => void;
+  history?: History;
+}
+
 export async function runFolder(
   tests: FolderTests,
   items: readonly vscode.TestItem[],
@@ -104,9 +111,9 @@ export async function runFolder(
   token: vscode.CancellationToken,
   mode: RunMode,
   log: vscode.LogOutputChannel,
-  onFinished?: (f: TestFinished) => void,
-  history?: History,
+  hooks: RunHooks = {},
 ): Promise<void> {
+  const { onFinished, onCoverage, history } = hooks;
   const excluded = new Set(request.exclude ?? []);
   for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) testRun.enqueued(leaf);
 
@@ -124,9 +131,14 @@ export async function runFolder(
       const d = itemData.get(i);
       return d && d.folder === tests && d.nodeid ? ["--deselect", d.nodeid] : [];
     });
-    const covFile = mode === "coverage" ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-cov-")), "coverage.json") : "";
-    const covArgs = covFile ? ["-p", "pytest_cov", `--cov=${opts.cwd}`, `--cov-report=json:${covFile}`, "--cov-report="] : [];
-    const runOpts: PytestOptions = { ...opts, args: [...(opts.args ?? []), ...covArgs, ...deselect] };
+    // Coverage: pytest-cov measures (xdist workers too) into a private data file.
+    const covData = mode === "coverage" ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-cov-")), ".coverage") : "";
+    const covArgs = covData ? ["-p", "pytest_cov", `--cov=${opts.cwd}`, "--cov-report="] : [];
+    const runOpts: PytestOptions = {
+      ...opts,
+      args: [...(opts.args ?? []), ...covArgs, ...deselect],
+      ...(covData ? { env: { ...opts.env, COVERAGE_FILE: covData } } : {}),
+    };
     const recorder = await history?.begin(opts.cwd);
     const reporter = new RunReporter(tests, testRun, (f) => {
       recorder?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
@@ -143,11 +155,19 @@ export async function runFolder(
       testRun.appendOutput(`\r\n[ORM Test Doctor] ${problem.message.replace(/\r?\n/g, "\r\n")}\r\n`);
       void vscode.window.showErrorMessage(`ORM Test Doctor: ${problem.message.split("\n")[0] ?? problem.message}`);
     }
-    if (covFile && fs.existsSync(covFile)) {
-      for (const f of parseCoverageJson(fs.readFileSync(covFile, "utf8"), opts.cwd)) testRun.addCoverage(new FileLinesCoverage(f));
-    } else if (covFile && !token.isCancellationRequested) {
-      testRun.appendOutput("\r\n[ORM Test Doctor] No coverage data: is pytest-cov installed in this environment?\r\n");
+    if (covData && !token.isCancellationRequested) {
+      try {
+        const json = await exportCoverageJson(opts.python, covData, opts.cwd, { ...process.env, ...opts.env });
+        const files = parseCoverageJson(json, opts.cwd);
+        for (const f of files) testRun.addCoverage(new FileLinesCoverage(f));
+        onCoverage?.(files);
+      } catch (err) {
+        const msg = `No coverage data (${err instanceof Error ? err.message : String(err)}). Coverage needs pytest-cov in the test environment.`;
+        testRun.appendOutput(`\r\n[ORM Test Doctor] ${msg}\r\n`);
+        void vscode.window.showWarningMessage(`ORM Test Doctor: ${msg}`);
+      }
     }
+    if (covData) fs.rmSync(path.dirname(covData), { recursive: true, force: true });
   } finally {
     sub.dispose();
   }

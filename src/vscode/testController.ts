@@ -1,6 +1,7 @@
 // The Test Explorer controller: one root item per workspace folder, Run / Debug / Coverage
 // profiles, continuous run, re-discovery on file changes, and nothing at all when untrusted.
 import * as vscode from "vscode";
+import type { FileLines } from "../core/coverage";
 import { debugFolder } from "./debug";
 import { FolderTests } from "./folderTests";
 import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
@@ -26,6 +27,9 @@ export class TestExplorer implements vscode.Disposable {
   private readonly finished = new vscode.EventEmitter<TestFinished>();
   /** Fires for every test result, from any profile. */
   readonly onDidFinishTest = this.finished.event;
+  private readonly coverage = new vscode.EventEmitter<FileLines[]>();
+  /** Fires with the line coverage of each folder a Coverage run measured. */
+  readonly onDidCoverage = this.coverage.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
     this.indexes = new ProjectIndexes(context.extensionPath, log);
@@ -57,10 +61,6 @@ export class TestExplorer implements vscode.Disposable {
       this.log.warn("workspace not trusted: nothing is discovered or run");
       return;
     }
-    if (!this.watching) {
-      this.watching = true;
-      this.disposables.push(watchPythonFiles((folder, changes) => this.onFilesChanged(folder, changes)));
-    }
     await this.discoverAll();
     // The project index builds in the background; the cause tracer waits for it when needed.
     for (const t of this.folders.values()) void this.indexes.get(t.folder).catch((e: unknown) => this.log.error(`${t.folder.name}: indexing failed: ${String(e)}`));
@@ -81,6 +81,10 @@ export class TestExplorer implements vscode.Disposable {
   async discoverAll(): Promise<void> {
     this.syncFolders();
     if (!vscode.workspace.isTrusted) return;
+    if (!this.watching) {
+      this.watching = true;
+      this.disposables.push(watchPythonFiles((folder, changes) => this.onFilesChanged(folder, changes)));
+    }
     // One folder at a time: discovery starts a Python process per folder, on two cores.
     for (const t of this.folders.values()) {
       await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
@@ -116,7 +120,7 @@ export class TestExplorer implements vscode.Disposable {
       // Folders run one after another: two cores, and pytest suites often share a database file.
       for (const [tests, items] of groups) {
         if (token.isCancellationRequested) break;
-        await runFolder(tests, items, request, testRun, token, mode, this.log, (f) => this.finished.fire(f), this.history);
+        await runFolder(tests, items, request, testRun, token, mode, this.log, { onFinished: (f) => this.finished.fire(f), onCoverage: (files) => this.coverage.fire(files), history: this.history });
       }
     } catch (err) {
       this.log.error(`run failed: ${err instanceof Error ? err.stack : String(err)}`);
@@ -162,6 +166,7 @@ export class TestExplorer implements vscode.Disposable {
 
   dispose(): void {
     this.finished.dispose();
+    this.coverage.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

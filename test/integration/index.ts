@@ -24,6 +24,12 @@ function teeOutput(): void {
 
 export function run(): Promise<void> {
   teeOutput();
+  // Proof of where the suite runs: the extension host of a real VS Code.
+  const vscode = require("vscode") as typeof import("vscode");
+  const ext = vscode.extensions.getExtension("orm-test-doctor.orm-test-doctor");
+  const where = `[extension host] VS Code ${vscode.version} (${vscode.env.appHost}), Node ${process.version}, pid ${process.pid}, extension from ${ext?.extensionPath ?? "?"}`;
+  const log = process.env["ORM_TD_LOG_FILE"];
+  if (log) fs.appendFileSync(log, where + "\n");
   const mocha = new Mocha({ ui: "bdd", color: false, timeout: 120_000, reporter: CountingReporter });
   const dir = path.join(__dirname, "suite");
   for (const f of fs.readdirSync(dir).sort()) {
