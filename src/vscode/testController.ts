@@ -10,7 +10,7 @@ import { ProjectIndexes } from "./projectIndexes";
 import { watchPythonFiles } from "./watch";
 
 export const CONTROLLER_ID = "ormTestDoctor";
-const UNTRUSTED = "Tests are not discovered or run in an untrusted workspace, because running them executes the workspace's code. Trust the workspace to use ORM Test Doctor.";
+const UNTRUSTED = "Untrusted workspace: trust it to discover and run tests (running tests executes the workspace's code).";
 
 export class TestExplorer implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController(CONTROLLER_ID, "ORM Test Doctor");

@@ -9,4 +9,6 @@ export interface HostOptions {
   timeoutMs: number;
   verbose: boolean;
   chromium?: string;
+  /** False starts VS Code with workspace trust on, so the opened folder is untrusted. */
+  trusted?: boolean;
 }

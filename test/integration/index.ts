@@ -33,7 +33,8 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", color: false, timeout: 120_000, reporter: CountingReporter });
   const dir = path.join(__dirname, "suite");
   for (const f of fs.readdirSync(dir).sort()) {
-    if (f.endsWith(".test.js")) mocha.addFile(path.join(dir, f));
+    // The untrusted-workspace suite runs alone, in a VS Code started with workspace trust on.
+    if (f.endsWith(".test.js") && f.includes("untrusted") === (process.env["ORM_TD_PASS"] === "untrusted")) mocha.addFile(path.join(dir, f));
   }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration tests failed`)) : resolve()));

@@ -67,7 +67,8 @@ async function main(): Promise<number> {
   const host = process.env["ORM_TD_HOST"] ?? "server";
   // Pass "dev" loads the extension from the repository; pass "vsix" installs the packaged VSIX
   // and runs the same suite against it (catches a .wasm, the plugin or the binding left out).
-  const passes = host === "server" && process.env["ORM_TD_VSIX"] !== "0" ? ["dev", "vsix"] : ["dev"];
+  // Pass "untrusted" starts VS Code with workspace trust on and checks that nothing runs.
+  const passes = host !== "server" ? ["dev"] : process.env["ORM_TD_VSIX"] === "0" ? ["dev", "untrusted"] : ["dev", "untrusted", "vsix"];
   const total = { passed: 0, failed: 0, pending: 0 };
   let code = 0;
   for (const pass of passes) {
@@ -85,6 +86,7 @@ async function main(): Promise<number> {
         ORM_TD_LOG_FILE: path.join(logDir, `integration-${pass}-mocha.log`),
         ORM_TD_COUNTS_FILE: counts,
       },
+      trusted: pass !== "untrusted",
       timeoutMs: Number(process.env["ORM_TD_TIMEOUT_MS"] ?? 600_000),
       verbose: process.env["ORM_TD_VERBOSE"] === "1",
     };

@@ -70,7 +70,7 @@ export async function runOnServer(opts: HostOptions): Promise<number> {
     [
       serverMain, "--host", "127.0.0.1", "--port", String(port), "--without-connection-token",
       "--accept-server-license-terms", "--enable-smoke-test-driver", "--disable-telemetry",
-      "--disable-workspace-trust", "--user-data-dir", path.join(tmp, "user"),
+      ...(opts.trusted === false ? [] : ["--disable-workspace-trust"]), "--user-data-dir", path.join(tmp, "user"),
       "--server-data-dir", path.join(tmp, "server"), "--extensions-dir", opts.extensionsDir ?? path.join(tmp, "ext"),
     ],
     { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
