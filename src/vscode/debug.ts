@@ -10,18 +10,17 @@ import { RunReporter, selection, type TestFinished } from "./runHandler";
 
 const DEBUGGER_EXTENSION = "ms-python.debugpy";
 
-export async function debugFolder(tests: FolderTests, items: readonly vscode.TestItem[], testRun: vscode.TestRun, token: vscode.CancellationToken, log: vscode.LogOutputChannel, onFinished?: (f: TestFinished) => void): Promise<void> {
-  if (!vscode.extensions.getExtension(DEBUGGER_EXTENSION)) {
-    const msg = "Debugging tests needs the Python Debugger extension (ms-python.debugpy). Install it, or use the Run profile.";
+export async function debugFolder(tests: FolderTests, items: readonly vscode.TestItem[], testRun: vscode.TestRun, token: vscode.CancellationToken, log: vscode.LogOutputChannel, onFinished?: (f: TestFinished) => void): Promise<string | undefined> {
+  const problem = (msg: string): string => {
     testRun.appendOutput(msg + "\r\n");
     void vscode.window.showErrorMessage(`ORM Test Doctor: ${msg}`);
-    return;
+    return msg;
+  };
+  if (!vscode.extensions.getExtension(DEBUGGER_EXTENSION)) {
+    return problem("Debugging tests needs the Python Debugger extension (ms-python.debugpy). Install it, or use the Run profile.");
   }
   const opts = await tests.options();
-  if (typeof opts === "string") {
-    void vscode.window.showErrorMessage(`ORM Test Doctor: ${opts}`);
-    return;
-  }
+  if (typeof opts === "string") return problem(opts);
   const reporter = new RunReporter(tests, testRun, onFinished);
   const server = await listen(() => {
     const lines = new LineSplitter((line) => {
@@ -57,14 +56,12 @@ export async function debugFolder(tests: FolderTests, items: readonly vscode.Tes
       });
     });
     const started = await vscode.debug.startDebugging(tests.folder, config, { testRun });
-    if (!started) {
-      testRun.appendOutput("The debugger did not start.\r\n");
-      return;
-    }
+    if (!started) return problem("The debugger did not start.");
     const cancel = token.onCancellationRequested(() => void vscode.debug.stopDebugging());
     await ended;
     cancel.dispose();
     await server.drain(1000);
+    return undefined;
   } finally {
     server.close();
   }

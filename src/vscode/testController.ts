@@ -44,7 +44,7 @@ export class TestExplorer implements vscode.Disposable {
     c.refreshHandler = () => this.discoverAll();
     const handler = (mode: RunMode) => (req: vscode.TestRunRequest, token: vscode.CancellationToken) => this.run(req, token, mode);
     c.createRunProfile("Run", vscode.TestRunProfileKind.Run, handler("run"), true, undefined, true);
-    c.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, (req, token) => this.debug(req, token), true);
+    c.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, async (req, token) => void (await this.debug(req, token)), true);
     const cov = c.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, handler("coverage"), true);
     cov.loadDetailedCoverage = async (_run, fc) => ("details" in fc && typeof fc.details === "function" ? (fc.details as () => vscode.StatementCoverage[])() : []);
     this.disposables.push(
@@ -148,16 +148,20 @@ export class TestExplorer implements vscode.Disposable {
     );
   }
 
-  private async debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    if (!vscode.workspace.isTrusted) return;
+  /** The Debug profile; resolves to the reasons the debugger could not start, if any. */
+  async debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<string[]> {
+    if (!vscode.workspace.isTrusted) return [UNTRUSTED];
     const testRun = this.controller.createTestRun(request);
+    const problems: string[] = [];
     try {
       for (const [tests, items] of groupByFolder(request, [...this.folders.values()])) {
-        await debugFolder(tests, items, testRun, token, this.log, (f) => this.finished.fire(f));
+        const problem = await debugFolder(tests, items, testRun, token, this.log, (f) => this.finished.fire(f));
+        if (problem) problems.push(problem);
       }
     } finally {
       testRun.end();
     }
+    return problems;
   }
 
   private folderOf(item: vscode.TestItem): FolderTests | undefined {

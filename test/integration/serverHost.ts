@@ -34,6 +34,26 @@ async function waitForServer(port: number, server: ChildProcess, ms: number): Pr
   throw new Error(`VS Code server did not answer on port ${port} within ${ms} ms`);
 }
 
+/** SIGTERM to the server's process group, SIGKILL to whatever is left after 3 s. */
+async function stopGroup(server: ChildProcess): Promise<void> {
+  const pid = server.pid;
+  if (pid === undefined) return;
+  const signal = (sig: NodeJS.Signals | 0) => {
+    try {
+      process.kill(-pid, sig);
+      return true;
+    } catch {
+      return false; // the group is gone
+    }
+  };
+  if (!signal("SIGTERM")) return;
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (!signal(0)) return;
+  }
+  signal("SIGKILL");
+}
+
 /** Prints what is appended to `file` as it grows; returns a function that prints the rest and stops. */
 function tailFile(file: string): () => void {
   if (!file) return () => undefined;
@@ -73,7 +93,8 @@ export async function runOnServer(opts: HostOptions): Promise<number> {
       ...(opts.trusted === false ? [] : ["--disable-workspace-trust"]), "--user-data-dir", path.join(tmp, "user"),
       "--server-data-dir", path.join(tmp, "server"), "--extensions-dir", opts.extensionsDir ?? path.join(tmp, "ext"),
     ],
-    { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
+    // Own process group: the server forks helpers (file watcher, extension host) that must go too.
+    { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const serverLog = fs.createWriteStream(path.join(opts.logDir, "vscode-server.log"));
   server.stdout?.pipe(serverLog);
@@ -119,7 +140,7 @@ export async function runOnServer(opts: HostOptions): Promise<number> {
     return code;
   } finally {
     await browser.close().catch(() => undefined);
-    server.kill("SIGTERM");
+    await stopGroup(server);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

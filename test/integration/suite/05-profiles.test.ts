@@ -101,3 +101,12 @@ describe("profiles and live updates", () => {
     assert.equal(tests.root.error, undefined);
   });
 });
+
+describe("Debug profile", () => {
+  it("says what to install when the Python Debugger extension is missing", async function () {
+    if (vscode.extensions.getExtension("ms-python.debugpy")) this.skip(); // only machines without it
+    const a = await api();
+    const problems = await a.explorer.debug(new vscode.TestRunRequest([folder(a, "basic").root]), new vscode.CancellationTokenSource().token);
+    assert.deepEqual(problems, ["Debugging tests needs the Python Debugger extension (ms-python.debugpy). Install it, or use the Run profile."]);
+  });
+});

@@ -1,0 +1,21 @@
+// `npm run bench`: the benchmarks under bench/, compiled with the tests. Not timed tests:
+// they print their figures for the issue notes. Pick some with: npm run bench -- index text
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const BENCHES = {
+  runner: ["out/bench/runner.js", "5"], // 2,000 tests: plain pytest -q vs our runner, both stacks
+  text: ["out/bench/parse-text.js"], // MB/s of the streaming pytest text parser on a 200 MB log
+  index: ["out/bench/index.js"], // lines/s of a full index of 1,000,000 lines; re-index of one file
+};
+const pick = process.argv.slice(2).filter((a) => a in BENCHES);
+const names = pick.length ? pick : Object.keys(BENCHES);
+if (spawnSync("npm", ["run", "--silent", "compile-tests"], { cwd: root, stdio: "inherit" }).status !== 0) process.exit(1);
+let failed = false;
+for (const name of names) {
+  console.log(`\n=== bench: ${name} (load ${(await import("node:os")).loadavg().map((n) => n.toFixed(2)).join(" ")}) ===`);
+  const r = spawnSync(process.execPath, BENCHES[name], { cwd: root, stdio: "inherit" });
+  failed ||= r.status !== 0;
+}
+process.exit(failed ? 1 : 0);
