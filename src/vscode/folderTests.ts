@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { discover, findInterpreter, RunnerError, type PytestOptions } from "../core/runner";
-import { TestTreeBuilder, type TestNode } from "../core/testTree";
+import type { TestNode, TestTreeBuilder } from "../core/testTree";
 import { readConfig } from "./config";
 import { interpreterCandidates } from "./interpreter";
 
@@ -58,20 +58,18 @@ export class FolderTests {
       }
       const targets = files?.map((f) => path.relative(opts.cwd, f)) ?? [];
       const result = await discover({ ...opts, args: [...(opts.args ?? []), ...targets] }, (e) => {
-        if (e.type === "message" && e.message.type === "hello") this.rootdir = e.message.rootdir;
         if (e.type === "protocol_error") this.log.warn(`plugin: ${e.error.reason}`);
       });
-      const builder = new TestTreeBuilder(this.rootdir);
-      for (const item of result.byId.values()) builder.add(item.item);
-      for (const err of result.errors) builder.add(err);
+      this.rootdir = result.rootdir;
+      const builder = result.tree;
       // pytest exits 2 on collection errors and 5 when nothing is collected: both are normal here.
       const problem = result.exit.problem;
-      const empty = result.byId.size === 0 && result.errors.length === 0;
+      const empty = result.items.length === 0 && result.errors.length === 0;
       this.root.error = problem && (problem.kind !== "crashed" || empty) ? problem.message : undefined;
       if (problem) this.log.warn(`${this.folder.name}: discovery: ${problem.message}`);
       if (files) this.replaceFiles(files, builder);
       else this.replaceAll(builder.roots);
-      this.log.info(`${this.folder.name}: ${result.byId.size} collected, ${result.errors.length} collection errors (${result.exit.durationMs} ms)`);
+      this.log.info(`${this.folder.name}: ${result.items.length} collected, ${result.errors.length} collection errors (${result.exit.durationMs} ms)`);
     } finally {
       this.root.busy = false;
     }

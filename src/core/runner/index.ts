@@ -4,7 +4,7 @@
 //   const py = await findInterpreter([configured, "python3", "python"], { env, cwd });  // RunnerError on failure
 //   const opts: PytestOptions = { python: py.path, cwd, pluginDir: context.asAbsolutePath("python"),
 //                                 args: settings.pytestArgs, env: settings.env, signal };
-//   const tree = await discover(opts);            // tree.roots / tree.byId / tree.errors / tree.exit.problem
+//   const found = await discover(opts);           // found.tree (roots, get(id)) / items / errors / exit.problem
 //   const res = await run(opts, nodeids, (e) => { // events as they arrive:
 //     // e.type "message": started / report / finished (… per src/core/protocol.ts)
 //     // e.type "output": raw pytest stdout/stderr text for run.appendOutput (convert "\n" → "\r\n")
@@ -14,7 +14,7 @@
 // Cancel with an AbortController's signal: the process group is SIGTERMed, then SIGKILLed
 // after killGraceMs (default 1000); the messages received so far stay in the result.
 export { findInterpreter, type Interpreter } from "./interpreter";
-export { discover, buildTree, type DiscoverResult, type TestNode, type Collected, type CollectError } from "./discover";
+export { discover, type DiscoverResult, type Collected, type CollectError } from "./discover";
 export { run, type RunResult, type Finished } from "./run";
 export { runPytestProcess, pytestEnv, type PytestOptions, type ExitInfo, type RunnerEvent } from "./pytestProcess";
 export { RunnerError, type Problem, type ProblemKind } from "./problems";

@@ -31,6 +31,7 @@ import { parsePytestText } from "../../../src/core/failures/text";
 import type { Message } from "../../../src/core/protocol";
 import { run } from "../../../src/core/runner";
 import { fixturePath, pythonStacks, repoRoot, type PythonStack } from "../../util";
+import { facts, type Facts } from "../dbservers/expected";
 
 type ReportMessage = Extract<Message, { type: "report" }>;
 
@@ -159,31 +160,6 @@ async function runCase(stack: PythonStack, project: string, runs: number, tmpRoo
 
 // ---- what is compared ------------------------------------------------------------------------
 
-interface Facts {
-  kind: string;
-  dialect?: string;
-  driver?: string;
-  constraint?: string;
-  table?: string;
-  columns: string[];
-  values?: string[];
-  code?: string;
-  original?: Facts;
-}
-
-function facts(db: DbFailure | undefined): Facts | undefined {
-  if (!db) return undefined;
-  const f: Facts = { kind: db.kind, columns: [...db.columns] };
-  if (db.dialect !== undefined) f.dialect = db.dialect;
-  if (db.driver !== undefined) f.driver = db.driver;
-  if (db.constraint !== undefined) f.constraint = db.constraint;
-  if (db.table !== undefined) f.table = db.table;
-  if (db.values !== undefined) f.values = [...db.values];
-  if (db.code !== undefined) f.code = db.code;
-  const o = facts(db.original);
-  if (o) f.original = o;
-  return f;
-}
 
 /** Everything all three sources read from the same exception text. */
 function rawFacts(db: DbFailure | undefined): unknown {
