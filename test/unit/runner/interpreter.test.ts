@@ -1,10 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { findInterpreter, run, RunnerError } from "../../../src/core/runner";
 import { options, stacks } from "./helpers";
 
-// A real interpreter without pytest on these machines (pyenv's 3.12 has none installed).
-const NO_PYTEST = "/root/.pyenv/versions/3.12.1/bin/python3";
+// A real interpreter that cannot import pytest: the system Python without site-packages (-S).
+const NO_PYTEST = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-nopytest-")), "python3");
+fs.writeFileSync(NO_PYTEST, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', { mode: 0o755 });
 const legacy = stacks[0]!;
 
 describe("runner: interpreter", () => {
@@ -29,12 +32,11 @@ describe("runner: interpreter", () => {
     });
   });
 
-  it("says what to install when pytest is missing", async function () {
-    if (!fs.existsSync(NO_PYTEST)) this.skip();
+  it("says what to install when pytest is missing", async () => {
     await assert.rejects(findInterpreter([NO_PYTEST], { env: { PYTHONPATH: undefined } }), (e: unknown) => {
       assert.ok(e instanceof RunnerError);
       assert.equal(e.kind, "pytest-missing");
-      assert.match(e.message, /pytest is not installed for .*3\.12.*-m pip install pytest/);
+      assert.match(e.message, /pytest is not installed for .*otd-nopytest-.*python3 \(Python 3\.11.*-m pip install pytest/);
       return true;
     });
   });
@@ -45,8 +47,7 @@ describe("runner: interpreter", () => {
     assert.match(res.exit.problem?.message ?? "", /\/nonexistent\/bin\/python3/);
   });
 
-  it("run() without pytest in the interpreter says so", async function () {
-    if (!fs.existsSync(NO_PYTEST)) this.skip();
+  it("run() without pytest in the interpreter says so", async () => {
     const res = await run(options(legacy, "basic", { python: NO_PYTEST, env: { PYTHONPATH: undefined } }), []);
     assert.equal(res.exit.problem?.kind, "pytest-missing");
     assert.match(res.exit.problem?.message ?? "", /pip install pytest/);
