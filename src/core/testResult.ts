@@ -1,6 +1,9 @@
 // Turns a test's per-phase reports into what the Test Explorer shows: outcome, duration, and a
 // failure message placed on the failing line with its stack and an expected/actual pair.
 import { findUserFrame } from "./failures/frames";
+import type { DbFailure, Failure } from "./failures/model";
+import { fromPluginError } from "./failures/plugin";
+import { describeDb } from "./report";
 import type { Frame, Message } from "./protocol";
 
 type Report = Extract<Message, { type: "report" }>;
@@ -19,6 +22,16 @@ export interface TestResult {
   outcome: TestOutcome;
   durationMs: number;
   messages: FailureMessage[];
+  /** The normalized failures of the failed phases that carried error data. */
+  failures: Failure[];
+}
+
+/** The first line of a database failure's message: what broke, in the model's terms. */
+export function dbHeadline(db: DbFailure): string {
+  if (db.kind === "pending-rollback" && db.original) {
+    return `Session needs a rollback: an earlier error in it was never rolled back (${describeDb(db.original)})`;
+  }
+  return `Database: ${describeDb(db)}`;
 }
 
 /** `assert 1 == 2` / `AssertionError: assert 'a' == 'b'` in pytest's report → the two sides. */
@@ -28,7 +41,7 @@ export function comparison(longrepr: string): { expected: string; actual: string
   return { actual: m[1], expected: m[2] };
 }
 
-function messageOf(r: Report, rootdir: string): FailureMessage {
+function messageOf(r: Report, rootdir: string, failure: Failure | undefined): FailureMessage {
   const chain = r.error?.chain ?? [];
   // The chain is outermost first; the later links are what caused the first.
   const head = chain.length ? chain.map((c) => `${c.type}: ${c.message}`).join("\n\nCaused by ") : "";
@@ -38,7 +51,9 @@ function messageOf(r: Report, rootdir: string): FailureMessage {
   const user = findUserFrame(frames, { projectRoot: rootdir });
   const location = user ?? r.location;
   const cmp = r.when === "call" && r.longrepr ? comparison(r.longrepr) : undefined;
-  return { text: r.longrepr && !head ? r.longrepr : text, stack, ...(location ? { location } : {}), ...(cmp ?? {}) };
+  const body = r.longrepr && !head ? r.longrepr : text;
+  const withDb = failure?.db ? `${dbHeadline(failure.db)}\n\n${body}` : body;
+  return { text: withDb, stack, ...(location ? { location } : {}), ...(cmp ?? {}) };
 }
 
 /** Folds the setup/call/teardown reports of one test into its result. */
@@ -46,15 +61,18 @@ export function foldReports(reports: readonly Report[], rootdir: string): TestRe
   let outcome = "passed" as TestOutcome;
   let durationMs = 0;
   const messages: FailureMessage[] = [];
+  const failures: Failure[] = [];
   for (const r of reports) {
     durationMs += r.duration * 1000;
     if (r.outcome === "failed") {
       // A failure outside the call is an error of the test's set-up or teardown, never a pass.
       outcome = r.when === "call" && outcome !== "errored" ? "failed" : "errored";
-      messages.push(messageOf(r, rootdir));
+      const failure = r.error ? fromPluginError(r.nodeid, r.when, r.error, { projectRoot: rootdir }) : undefined;
+      if (failure) failures.push(failure);
+      messages.push(messageOf(r, rootdir, failure));
     } else if (r.outcome === "skipped" && outcome === "passed") {
       outcome = "skipped";
     }
   }
-  return { outcome, durationMs, messages };
+  return { outcome, durationMs, messages, failures };
 }

@@ -8,7 +8,6 @@ import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/c
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
-import { fromPluginError } from "../core/failures/plugin";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { FileLinesCoverage } from "./coverage";
 import { itemData, type FolderTests } from "./folderTests";
@@ -82,16 +81,14 @@ export class RunReporter {
     if (m.type === "started") this.testRun.started(item);
     else if (m.type === "report") this.reports.set(m.nodeid, [...(this.reports.get(m.nodeid) ?? []), m]);
     else if (m.type === "finished") {
-      const reports = this.reports.get(m.nodeid) ?? [];
-      const r = foldReports(reports, this.tests.rootdir);
+      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
       this.reports.delete(m.nodeid);
       const messages = r.messages.map(toTestMessage);
       if (m.outcome === "passed") this.testRun.passed(item, r.durationMs);
       else if (m.outcome === "skipped") this.testRun.skipped(item);
       else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
       else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], r.durationMs);
-      const failures = reports.filter((p) => p.outcome === "failed" && p.error).map((p) => fromPluginError(p.nodeid, p.when, p.error ?? { chain: [], frames: [] }, { projectRoot: this.tests.rootdir }));
-      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures });
+      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures: r.failures });
     }
   }
 }

@@ -44,3 +44,14 @@ describe("test results from reports", () => {
     assert.deepEqual(comparison("E       AssertionError: assert 'a@x' == 'b@x'"), { actual: "'a@x'", expected: "'b@x'" });
   });
 });
+
+describe("database failures in test messages", () => {
+  it("head the message with the normalized failure, and name the original for a broken session", () => {
+    const orig = { sqlalchemyType: "sqlalchemy.exc.IntegrityError", origType: "sqlite3.IntegrityError", origMessage: "UNIQUE constraint failed: users.email", statement: "INSERT INTO users (email) VALUES (?)", params: ["a@x"], dialect: "sqlite", driver: "pysqlite", sqlalchemyCode: "gkpj" };
+    const unique = foldReports([{ ...base, when: "call", outcome: "failed", duration: 0, error: { chain: [{ type: "sqlalchemy.exc.IntegrityError", message: "(sqlite3.IntegrityError) UNIQUE constraint failed: users.email" }], frames: [], db: orig } }], "/p");
+    assert.match(unique.messages[0]?.text ?? "", /^Database: UNIQUE users\(email\) = 'a@x' \(sqlite\/pysqlite\)\n\nsqlalchemy\.exc\.IntegrityError/);
+    assert.equal(unique.failures[0]?.db?.kind, "unique");
+    const pending = foldReports([{ ...base, when: "call", outcome: "failed", duration: 0, error: { chain: [{ type: "sqlalchemy.exc.PendingRollbackError", message: "This Session's transaction has been rolled back due to a previous exception during flush." }], frames: [], db: { sqlalchemyType: "sqlalchemy.exc.PendingRollbackError", sqlalchemyCode: "7s2a", original: orig } } }], "/p");
+    assert.match(pending.messages[0]?.text ?? "", /^Session needs a rollback: an earlier error in it was never rolled back \(UNIQUE users\(email\) = 'a@x'/);
+  });
+});
