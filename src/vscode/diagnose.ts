@@ -59,8 +59,9 @@ export function registerDiagnose(context: vscode.ExtensionContext, log: vscode.L
   const diagnostics = vscode.languages.createDiagnosticCollection("ormTestDoctor.diagnose");
   context.subscriptions.push(
     diagnostics,
-    vscode.commands.registerCommand("ormTestDoctor.diagnoseOutput", async (arg?: vscode.Uri) => {
-      let source: "clipboard" | vscode.Uri | undefined = arg instanceof vscode.Uri ? arg : undefined;
+    // arg: a file (explorer context menu, or a caller), or "clipboard"; none asks.
+    vscode.commands.registerCommand("ormTestDoctor.diagnoseOutput", async (arg?: vscode.Uri | "clipboard") => {
+      let source: "clipboard" | vscode.Uri | undefined = arg instanceof vscode.Uri || arg === "clipboard" ? arg : undefined;
       if (!source) {
         const pick = await vscode.window.showQuickPick(
           [

@@ -106,7 +106,9 @@ export async function runOnServer(opts: HostOptions): Promise<number> {
   });
   try {
     await waitForServer(port, server, 60_000);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    const page = await context.newPage();
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
     const exitCode = new Promise<number>((resolve) => {
       void page.exposeFunction("codeAutomationExit", (code: number) => resolve(code));

@@ -28,4 +28,17 @@ describe("Diagnose pytest output…", () => {
     assert.equal(unique.code, "db-unique");
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
+
+  it("reads pytest output from the clipboard", async () => {
+    const dir = folder(await api(), "session_pending_rollback").folder.uri.fsPath;
+    const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-rA"], { cwd: dir, encoding: "utf8" });
+    await vscode.env.clipboard.writeText(r.stdout);
+    assert.equal(await vscode.env.clipboard.readText(), r.stdout, "the clipboard works in this host");
+    const failures = (await vscode.commands.executeCommand("ormTestDoctor.diagnoseOutput", "clipboard")) as Array<{ nodeid: string; db?: { kind: string } }>;
+    assert.equal(failures.length, 5);
+    assert.ok(failures.every((f) => f.db?.kind === "pending-rollback"));
+    const doc = vscode.window.activeTextEditor?.document.getText() ?? "";
+    assert.match(doc, /→ 5 later failures caused by it \(PendingRollbackError\)/);
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
 });
