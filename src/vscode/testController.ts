@@ -2,6 +2,7 @@
 // profiles, continuous run, re-discovery on file changes, and nothing at all when untrusted.
 import * as vscode from "vscode";
 import type { FileLines } from "../core/coverage";
+import { FileLinesCoverage } from "./coverage";
 import { debugFolder } from "./debug";
 import { FolderTests } from "./folderTests";
 import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
@@ -18,18 +19,19 @@ export class TestExplorer implements vscode.Disposable {
   readonly indexes: ProjectIndexes;
   readonly history: History;
   private readonly disposables: vscode.Disposable[] = [this.controller];
-
-  /** The folder roots, in workspace order. */
-  get folderTests(): FolderTests[] {
-    return [...this.folders.values()];
-  }
   private watching = false;
+  private readonly continuousRuns = new Set<(folder: vscode.WorkspaceFolder) => void>();
   private readonly finished = new vscode.EventEmitter<TestFinished>();
   /** Fires for every test result, from any profile. */
   readonly onDidFinishTest = this.finished.event;
   private readonly coverage = new vscode.EventEmitter<FileLines[]>();
   /** Fires with the line coverage of each folder a Coverage run measured. */
   readonly onDidCoverage = this.coverage.event;
+
+  /** The folder roots, in workspace order. */
+  get folderTests(): FolderTests[] {
+    return [...this.folders.values()];
+  }
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
     this.indexes = new ProjectIndexes(context.extensionPath, log);
@@ -46,7 +48,7 @@ export class TestExplorer implements vscode.Disposable {
     c.createRunProfile("Run", vscode.TestRunProfileKind.Run, handler("run"), true, undefined, true);
     c.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, async (req, token) => void (await this.debug(req, token)), true);
     const cov = c.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, handler("coverage"), true);
-    cov.loadDetailedCoverage = async (_run, fc) => ("details" in fc && typeof fc.details === "function" ? (fc.details as () => vscode.StatementCoverage[])() : []);
+    cov.loadDetailedCoverage = async (_run, fc) => (fc instanceof FileLinesCoverage ? fc.details() : []);
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.start()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()),
@@ -104,8 +106,6 @@ export class TestExplorer implements vscode.Disposable {
     else await tests.discover();
     this.continuousRuns.forEach((rerun) => rerun(folder));
   }
-
-  private readonly continuousRuns = new Set<(folder: vscode.WorkspaceFolder) => void>();
 
   /** Runs a request as the Run or Coverage profile would; resolves when the run has ended. */
   async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode = "run"): Promise<void> {
