@@ -4,8 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fromPluginError } from "../core/failures/plugin";
 import { groupFailures } from "../core/failures/group";
-import { parseJunitXml } from "../core/failures/junit";
-import { createPytestTextParser } from "../core/failures/text";
+import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { findInterpreter, RunnerError, run } from "../core/runner";
@@ -72,16 +71,7 @@ async function diagnoseCommand(args: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const failures: Failure[] = [];
-  if (file.endsWith(".xml")) {
-    failures.push(...parseJunitXml(fs.readFileSync(file, "utf8")));
-  } else {
-    // Streamed: a CI log of hundreds of MB is never held whole.
-    const parser = createPytestTextParser((f) => failures.push(f));
-    const input = file === "-" ? process.stdin : fs.createReadStream(file);
-    for await (const chunk of input) parser.push(chunk as Buffer);
-    parser.end();
-  }
+  const failures = file === "-" ? await failuresFromStream(process.stdin) : await failuresFromFile(file);
   console.log(`${failures.length} failures read from ${file === "-" ? "standard input" : file}`);
   for (const f of failures.filter((x) => !x.db)) console.log(`  ✗ ${f.nodeid}: ${f.chain[0]?.type ?? "failed"}`);
   printFailures(failures, "");

@@ -1,9 +1,7 @@
 // The Debug profile: pytest under the Python Debugger extension (debugpy), with our plugin still
 // reporting over its socket so results land in the Test Explorer as in a normal run.
-import * as path from "node:path";
 import * as vscode from "vscode";
-import { SOCKET_ENV } from "../core/protocol";
-import { LineSplitter, parseMessage } from "../core/runner";
+import { LineSplitter, parseMessage, pytestEnv } from "../core/runner";
 import { listen } from "../core/runner/server";
 import type { FolderTests } from "./folderTests";
 import { RunReporter, selection, type TestFinished } from "./runHandler";
@@ -31,10 +29,7 @@ export async function debugFolder(tests: FolderTests, items: readonly vscode.Tes
     return { onData: (c) => lines.push(c), onEnd: () => lines.end() };
   });
   try {
-    const env: Record<string, string> = { ...opts.env } as Record<string, string>;
-    const pythonPath = env["PYTHONPATH"] ?? process.env["PYTHONPATH"];
-    env["PYTHONPATH"] = pythonPath ? opts.pluginDir + path.delimiter + pythonPath : opts.pluginDir;
-    env[SOCKET_ENV] = server.address;
+    const env = pytestEnv(opts, server.address);
     const config: vscode.DebugConfiguration = {
       type: "debugpy",
       name: "ORM Test Doctor: debug tests",

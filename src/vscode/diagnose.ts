@@ -4,27 +4,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { groupFailures } from "../core/failures/group";
-import { parseJunitXml } from "../core/failures/junit";
 import type { Failure } from "../core/failures/model";
-import { createPytestTextParser } from "../core/failures/text";
+import { failuresFromFile, failuresFromText } from "../core/failures/read";
 import { describeDb, formatGroups } from "../core/report";
 
-async function readFailures(source: "clipboard" | vscode.Uri): Promise<Failure[]> {
-  const failures: Failure[] = [];
-  if (source === "clipboard") {
-    const text = await vscode.env.clipboard.readText();
-    if (/^\s*<\?xml|^\s*<testsuites?\b/.test(text)) return parseJunitXml(text);
-    const parser = createPytestTextParser((f) => failures.push(f));
-    parser.push(text);
-    parser.end();
-    return failures;
-  }
-  if (source.fsPath.endsWith(".xml")) return parseJunitXml(await fs.promises.readFile(source.fsPath, "utf8"));
-  // Streamed, so a huge CI log is never held whole.
-  const parser = createPytestTextParser((f) => failures.push(f));
-  for await (const chunk of fs.createReadStream(source.fsPath)) parser.push(chunk as Buffer);
-  parser.end();
-  return failures;
+function readFailures(source: "clipboard" | vscode.Uri): Promise<Failure[]> {
+  if (source === "clipboard") return Promise.resolve(vscode.env.clipboard.readText()).then((text) => failuresFromText(text));
+  return failuresFromFile(source.fsPath);
 }
 
 /** A path from the log, mapped into this workspace (logs from CI carry the CI machine's paths). */

@@ -2,7 +2,7 @@
 // nodeid ↔ TestItem index the run handler needs.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { discover, findInterpreter, RunnerError, type PytestOptions } from "../core/runner";
+import { discover, findInterpreter, RunnerError, type Interpreter, type PytestOptions } from "../core/runner";
 import type { TestNode, TestTreeBuilder } from "../core/testTree";
 import { readConfig } from "./config";
 import { interpreterCandidates } from "./interpreter";
@@ -37,13 +37,25 @@ export class FolderTests {
     const config = readConfig(this.folder);
     const candidates = await interpreterCandidates(this.folder, config, this.log);
     try {
-      const py = await findInterpreter(candidates, { env: config.env, cwd: config.cwd });
-      this.log.info(`${this.folder.name}: Python ${py.version} (${py.executable}), pytest ${py.pytestVersion}`);
+      const py = await this.interpreter(candidates, config.env, config.cwd);
       return { python: py.path, cwd: config.cwd, pluginDir: this.pluginDir, args: config.pytestArgs, env: config.env, ...(signal ? { signal } : {}) };
     } catch (err) {
       if (err instanceof RunnerError) return err.message;
       throw err;
     }
+  }
+
+  private probed: { key: string; found: Interpreter } | undefined;
+
+  /** findInterpreter spawns Python; a success is kept while candidates, env and cwd stay the same.
+   * Failures are not kept, so installing pytest is seen at the next run. */
+  private async interpreter(candidates: string[], env: Record<string, string>, cwd: string): Promise<Interpreter> {
+    const key = JSON.stringify([candidates, env, cwd]);
+    if (this.probed?.key === key) return this.probed.found;
+    const found = await findInterpreter(candidates, { env, cwd });
+    this.log.info(`${this.folder.name}: Python ${found.version} (${found.executable}), pytest ${found.pytestVersion}`);
+    this.probed = { key, found };
+    return found;
   }
 
   /** Collects the whole folder, or only `files` (absolute paths) when given. */

@@ -9,3 +9,4 @@ export { resolveConstraint, type ConstraintResolver, type ConstraintQuery, type 
 export { openSqliteResolver, type SqliteConstraintResolver } from "./sqliteResolver";
 export { findUserFrame, isUserFile, type UserFrameOptions } from "./frames";
 export { indexConstraintResolver, lookupInIndex, type IndexSource } from "./indexResolver";
+export { failuresFromFile, failuresFromStream, failuresFromText } from "./read";

@@ -1,6 +1,6 @@
 // factory_boy SQLAlchemyModelFactory subclasses: effective Meta (with where each value came
 // from), _create/_save overrides and what they do, and every declared field classified.
-import { literal, valueText, type ClassFact, type FileFacts, type FuncFact, type Value } from "./facts";
+import { literal, valueText, type ClassFact, type FileFacts, type FuncFact, type Value, type DefSite } from "./facts";
 import { isExternal, type Resolved, type Resolver } from "./resolve";
 import { traceBind, type UrlInfo } from "./urls";
 
@@ -67,13 +67,9 @@ export interface FieldInfo {
   fuzzy?: string; // fuzzy class name
 }
 
-export interface FactoryInfo {
+export interface FactoryInfo extends DefSite {
   name: string;
   qname: string;
-  file: string;
-  line: number;
-  defLine: number;
-  end: number;
   chain: string[]; // this class, then ancestors (qnames), ending at factory_boy's base
   abstract: boolean;
   meta: Partial<Record<MetaKey, MetaValue>>;

@@ -34,6 +34,11 @@ export interface DefSpan extends Span {
   defLine: number;
 }
 
+/** A definition in a file of the project (relative path), with its span. */
+export interface DefSite extends DefSpan {
+  file: string;
+}
+
 export interface Binding {
   name: string; // local name
   target: string; // qualified target: "factory.alchemy.SQLAlchemyModelFactory", "app.models"

@@ -1,6 +1,6 @@
 // pytest fixtures and tests: what each fixture does with engines, sessions and transactions,
 // which fixtures a test can see (class, module, conftest.py chain, pytest_plugins).
-import { kwarg, literal, valueText, type FileFacts, type FuncFact, type Op, type Value } from "./facts";
+import { kwarg, literal, valueText, type FileFacts, type FuncFact, type Op, type Value, type DefSite } from "./facts";
 import type { Resolver } from "./resolve";
 import { traceBind, traceUrl, type ParamLookup, type UrlInfo } from "./urls";
 
@@ -29,13 +29,9 @@ export interface SessionInfo {
   url?: UrlInfo; // of the engine it is bound to, when traceable
 }
 
-export interface FixtureInfo {
+export interface FixtureInfo extends DefSite {
   name: string; // as requested (name= wins over the function name)
   func: string;
-  file: string;
-  line: number;
-  defLine: number;
-  end: number;
   className?: string;
   scope: string; // "function" unless given
   autouse: boolean;
@@ -53,14 +49,10 @@ export interface FixtureInfo {
   dropAll: OpSite[];
 }
 
-export interface TestInfo {
+export interface TestInfo extends DefSite {
   nodeId: string; // "tests/test_users.py::TestUsers::test_email"
   name: string;
   className?: string;
-  file: string;
-  line: number;
-  defLine: number;
-  end: number;
   params: string[]; // fixtures requested as arguments
   useFixtures: string[]; // @pytest.mark.usefixtures(...)
   calls: FuncFact["calls"]; // candidate factory calls (resolved at link time)

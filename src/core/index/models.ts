@@ -1,6 +1,6 @@
 // SQLAlchemy models and tables: declarative classes (1.4 declarative_base + Column, 2.0
 // DeclarativeBase + Mapped/mapped_column, mixins, __abstract__ bases) and imperative Table(...).
-import { kwarg, literal, valueText, type ClassFact, type FileFacts, type Value } from "./facts";
+import { kwarg, literal, valueText, type ClassFact, type FileFacts, type Value, type DefSite } from "./facts";
 import { keyNames, type Dialect, type KeyKind, type Names } from "./naming";
 import { isExternal, type Resolved, type Resolver } from "./resolve";
 
@@ -45,13 +45,9 @@ export interface TableInfo {
   namingConvention?: Record<string, string>;
 }
 
-export interface ModelInfo {
+export interface ModelInfo extends DefSite {
   name: string;
   qname: string;
-  file: string;
-  line: number;
-  defLine: number;
-  end: number;
   table?: string;
   base?: string; // qname of the declarative base
   columns: ColumnInfo[];
