@@ -4,7 +4,7 @@
 # copied to a temp folder first, so their database files never land in the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh demo
 npm run --silent build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Takes a fresh Debian machine with Node to a state where `npm test` and `npm run demo` work.
+# Takes a fresh Debian machine with Node 20 to a state where the README's commands work.
+# Parts (any combination; default: all):
+#   demo         Python packages the example projects need, npm packages
+#   python       + the Python test layer: pytest-cov, database drivers and servers, the modern stack
+#   integration  + the VS Code integration layer: Chromium, debugpy, Node 24 and the VS Code server
 # Idempotent: every step checks first and stays quiet when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +15,17 @@ say() { echo "[setup] $*"; }
 die() { echo "[setup] ERROR: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*  (no sudo found)"; fi; }
 
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(demo python integration)
+want() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
+for p in "${parts[@]}"; do
+  case "$p" in demo|python|integration) ;; *) die "unknown part '$p' (expected demo, python or integration)";; esac
+done
+
 # 1. Debian packages ------------------------------------------------------------
-APT_PKGS=(python3-pytest python3-sqlalchemy python3-factory-boy python3-pytest-xdist python3-pytest-cov
-  python3-psycopg2 python3-pymysql python3-coverage postgresql mariadb-server chromium libkrb5-dev g++ make)
+APT_PKGS=(python3-pytest python3-sqlalchemy python3-factory-boy python3-pytest-xdist g++ make)
+want python && APT_PKGS+=(python3-pytest-cov python3-psycopg2 python3-pymysql python3-coverage postgresql mariadb-server)
+want integration && APT_PKGS+=(python3-pytest-cov python3-coverage python3-debugpy chromium libkrb5-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,30 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # 2. Modern Python stack (Debian 13 pure-Python packages, unpacked) -------------
-MODERN="$CACHE/py-modern"
-MODERN_PKGS=(python3-sqlalchemy python3-factory-boy python3-fake-factory python3-pytest python3-pluggy
-  python3-iniconfig python3-packaging python3-typing-extensions python3-dateutil python3-tz)
-if [ ! -f "$MODERN/.done" ]; then
-  say "fetching the modern Python stack (Debian trixie packages) into $MODERN"
-  tmp=$(mktemp -d)
-  src=/etc/apt/sources.list.d/debian.sources
-  uri=$(awk '/^URIs:/{print $2; exit}' "$src" 2>/dev/null || true)
-  [ -n "$uri" ] || uri=http://deb.debian.org/debian
-  key=$(awk '/^Signed-By:/{print $2; exit}' "$src" 2>/dev/null || true)
-  [ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
-  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$key" > "$tmp/trixie.sources"
-  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs"
-  opts=(-o "Dir::Etc::SourceList=$tmp/trixie.sources" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o APT::Sandbox::User=root)
-  apt-get "${opts[@]}" update -qq >/dev/null || die "apt-get update for trixie failed"
-  (cd "$tmp/debs" && apt-get "${opts[@]}" download "${MODERN_PKGS[@]}" >/dev/null) || die "could not download trixie packages"
-  rm -rf "$MODERN"; mkdir -p "$MODERN"
-  for d in "$tmp"/debs/*.deb; do dpkg -x "$d" "$MODERN"; done
-  rm -rf "$tmp"
-  PYTHONPATH="$MODERN/usr/lib/python3/dist-packages" /usr/bin/python3 -c \
-    "import sqlalchemy, factory, pytest; assert sqlalchemy.__version__.startswith('2.'), sqlalchemy.__version__" \
-    || die "modern stack does not import"
-  touch "$MODERN/.done"
+if want python; then
+  bash scripts/install-modern-python.sh
 fi
 
 # 3. npm dependencies -------------------------------------------------------------
@@ -65,4 +55,6 @@ node -e "require('sqlite3')" 2>/dev/null || {
 }
 
 # 4. VS Code server (for integration tests on the "server" host) ------------------
-bash scripts/install-vscode-server.sh
+if want integration; then
+  bash scripts/install-vscode-server.sh
+fi

@@ -1,4 +1,4 @@
-// `npm test`: all three layers — unit (mocha, no VS Code), Python (plugin + example projects on
+// `npm test`: a lint check and three layers — unit (mocha, no VS Code), Python (plugin + example projects on
 // both stacks), integration (mocha inside a real VS Code) — then one line with the totals.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,8 +30,10 @@ const want = (n) => !only || only.includes(n);
 const total = { passed: 0, failed: 0, pending: 0 };
 const add = (c) => { total.passed += c.passed; total.failed += c.failed; total.pending += c.pending ?? 0; };
 
-// Set-up is part of `npm test` on a fresh machine; it is idempotent and quiet when done.
-if (process.env.ORM_TD_SKIP_SETUP !== "1" && sh("bash", ["scripts/setup.sh"]) !== 0) {
+// Set-up is part of `npm test` on a fresh machine; it is idempotent and quiet when done. The
+// integration layer's part (Chromium, the VS Code server) is installed only when that layer runs.
+const setup = (...parts) => process.env.ORM_TD_SKIP_SETUP === "1" || sh("bash", ["scripts/setup.sh", ...parts]) === 0;
+if (!setup("demo", "python")) {
   console.log("\nset-up failed (see the [setup] messages above)\n0 passed, 1 failed");
   process.exit(1);
 }
@@ -40,9 +42,22 @@ if (sh("npm", ["run", "--silent", "build"]) !== 0 || sh("npm", ["run", "--silent
   console.log("\nbuild or type check failed");
   add({ passed: 0, failed: 1 });
 } else {
+  // One check: src/core and src/cli never import vscode (eslint.config.mjs).
+  if (want("lint")) {
+    console.log("\n===== lint =====");
+    const clean = sh("npx", ["eslint", "src"]) === 0;
+    console.log(`===== lint: ${clean ? "1 passed, 0 failed" : "0 passed, 1 failed"}`);
+    add(clean ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
+  }
   if (want("unit")) add(layer("unit", "npx", ["mocha", "--config", ".mocharc.json"]));
   if (want("python")) add(layer("python", "node", ["scripts/test-python.mjs"]));
-  if (want("integration")) add(layer("integration", "node", ["out/test/integration/run.js"]));
+  if (want("integration")) {
+    if (setup("integration")) add(layer("integration", "node", ["out/test/integration/run.js"]));
+    else {
+      console.log("===== integration: set-up failed (see the [setup] messages above)");
+      add({ passed: 0, failed: 1 });
+    }
+  }
 }
 console.log(`\n${total.passed} passed, ${total.failed} failed${total.pending ? `, ${total.pending} skipped` : ""}`);
 process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
+import * as os from "node:os";
 
 /** The repository root, found from compiled (out/test/...) or source locations. */
 export function repoRoot(): string {
@@ -22,11 +23,23 @@ export interface PythonStack {
   readonly env: Record<string, string>;
 }
 
-/** The two Python stacks of ../shared/notes/python-stacks.md, as set up by scripts/setup.sh. */
+/** The two Python stacks, as set up by scripts/setup.sh: legacy is Debian 12's packages for
+ * /usr/bin/python3 (pytest 7, SQLAlchemy 1.4); modern is Debian 13's pure-Python packages
+ * unpacked into .cache/py-modern and put first on PYTHONPATH (pytest 8, SQLAlchemy 2.0). */
 export function pythonStacks(): PythonStack[] {
   const modern = path.join(repoRoot(), ".cache", "py-modern", "usr", "lib", "python3", "dist-packages");
   return [
     { name: "legacy", python: "/usr/bin/python3", env: {} },
     { name: "modern", python: "/usr/bin/python3", env: { PYTHONPATH: modern } },
   ];
+}
+
+/** A fresh temp folder holding `files` (root-relative path → text). */
+export function writeTree(files: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "otd-tree-"));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+  return root;
 }

@@ -15,7 +15,8 @@ import pytest
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PLUGIN_DIR))  # unit tests import orm_test_doctor's helpers directly
-SOCKET_ENV = "ORM_TEST_DOCTOR_SOCKET"
+
+from orm_test_doctor import SOCKET_ENV  # noqa: E402  (needs the path above)
 
 
 class Server:

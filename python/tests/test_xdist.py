@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import xdist_usable
+from orm_test_doctor import PROTOCOL_VERSION
 
 usable, why = xdist_usable()
 pytestmark = pytest.mark.skipif(not usable, reason=why)
@@ -47,7 +48,7 @@ def test_n2_delivers_every_result(project):
     assert nodes["test_many.py"]["kind"] == "file" and nodes["test_many.py"]["file"].endswith("/test_many.py")
     assert nodes["test_many.py::test_n"]["kind"] == "function"
     assert nodes["test_many.py::test_n[3]"] == {
-        "v": 1, "type": "collected", "nodeid": "test_many.py::test_n[3]", "kind": "case",
+        "v": PROTOCOL_VERSION, "type": "collected", "nodeid": "test_many.py::test_n[3]", "kind": "case",
         "name": "test_n[3]", "file": nodes["test_many.py"]["file"], "parent": "test_many.py::test_n",
     }
     assert res.of("session_finished")[0]["exitstatus"] == 1

@@ -1,24 +1,47 @@
-// The Debug profile: pytest under the Python Debugger extension (debugpy), with our plugin still
-// reporting over its socket so results land in the Test Explorer as in a normal run.
+// The Debug profile: pytest under debugpy, with our plugin still reporting over its socket so
+// results land in the Test Explorer as in a normal run. The Python Debugger extension is used
+// when installed; without it, debugpy's own adapter from the test interpreter is started.
+import { execFile } from "node:child_process";
 import * as vscode from "vscode";
 import { LineSplitter, parseMessage, pytestEnv } from "../core/runner";
 import { listen } from "../core/runner/server";
 import type { FolderTests } from "./folderTests";
+import type { Log } from "./log";
 import { RunReporter, selection, type TestFinished } from "./runHandler";
 
 const DEBUGGER_EXTENSION = "ms-python.debugpy";
+/** Our own debug type (package.json "debuggers"): debugpy's adapter, `python -m debugpy.adapter`. */
+export const FALLBACK_DEBUG_TYPE = "ormTestDoctor.debugpy";
+const SESSION_KEY = "ormTestDoctorSession";
 
-export async function debugFolder(tests: FolderTests, items: readonly vscode.TestItem[], testRun: vscode.TestRun, token: vscode.CancellationToken, log: vscode.LogOutputChannel, onFinished?: (f: TestFinished) => void): Promise<string | undefined> {
+let sessions = 0;
+
+/** Serves FALLBACK_DEBUG_TYPE: the adapter runs on the interpreter the configuration names. */
+export function registerFallbackDebugger(): vscode.Disposable {
+  return vscode.debug.registerDebugAdapterDescriptorFactory(FALLBACK_DEBUG_TYPE, {
+    createDebugAdapterDescriptor: (session) => {
+      const python = (session.configuration["python"] as string | undefined) ?? "python3";
+      return new vscode.DebugAdapterExecutable(python, ["-m", "debugpy.adapter"], { env: session.configuration["env"] as Record<string, string> });
+    },
+  });
+}
+
+function hasDebugpy(python: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => execFile(python, ["-c", "import debugpy.adapter"], { env, timeout: 15_000 }, (err) => resolve(!err)));
+}
+
+export async function debugFolder(tests: FolderTests, items: readonly vscode.TestItem[], testRun: vscode.TestRun, token: vscode.CancellationToken, log: Log, onFinished?: (f: TestFinished) => void, notify?: (message: string) => void): Promise<string | undefined> {
   const problem = (msg: string): string => {
     testRun.appendOutput(msg + "\r\n");
-    void vscode.window.showErrorMessage(`ORM Test Doctor: ${msg}`);
+    notify?.(msg);
     return msg;
   };
-  if (!vscode.extensions.getExtension(DEBUGGER_EXTENSION)) {
-    return problem("Debugging tests needs the Python Debugger extension (ms-python.debugpy). Install it, or use the Run profile.");
-  }
   const opts = await tests.options();
   if (typeof opts === "string") return problem(opts);
+  const viaExtension = vscode.extensions.getExtension(DEBUGGER_EXTENSION) !== undefined;
+  if (!viaExtension && !(await hasDebugpy(opts.python, { ...process.env, ...opts.env }))) {
+    return problem(`Debugging tests needs the Python Debugger extension (${DEBUGGER_EXTENSION}) or debugpy in ${opts.python}. Install one of them, or use the Run profile.`);
+  }
   const reporter = new RunReporter(tests, testRun, onFinished);
   const server = await listen(() => {
     const lines = new LineSplitter((line) => {
@@ -28,11 +51,13 @@ export async function debugFolder(tests: FolderTests, items: readonly vscode.Tes
     }, (size) => log.warn(`plugin: line longer than ${size} bytes dropped`));
     return { onData: (c) => lines.push(c), onEnd: () => lines.end() };
   });
+  const id = `${process.pid}-${++sessions}`;
+  const subs: vscode.Disposable[] = [];
   try {
     const env = pytestEnv(opts, server.address);
     const config: vscode.DebugConfiguration = {
-      type: "debugpy",
-      name: "ORM Test Doctor: debug tests",
+      type: viaExtension ? "debugpy" : FALLBACK_DEBUG_TYPE,
+      name: `ORM Test Doctor: debug tests (${tests.folder.name})`,
       request: "launch",
       module: "pytest",
       args: ["-p", "orm_test_doctor.plugin", ...(opts.args ?? []), ...selection(items)],
@@ -40,24 +65,32 @@ export async function debugFolder(tests: FolderTests, items: readonly vscode.Tes
       env,
       python: opts.python,
       justMyCode: false,
+      console: "internalConsole",
       purpose: ["debug-test"],
+      [SESSION_KEY]: id,
     };
+    // This run's session only: another debug session (or another of our runs) is left alone.
+    let session: vscode.DebugSession | undefined;
     const ended = new Promise<void>((resolve) => {
-      const sub = vscode.debug.onDidTerminateDebugSession((s) => {
-        if (s.configuration.name === config.name) {
-          sub.dispose();
-          resolve();
-        }
-      });
+      subs.push(
+        vscode.debug.onDidStartDebugSession((s) => {
+          if (s.configuration[SESSION_KEY] === id) session ??= s;
+        }),
+        vscode.debug.onDidTerminateDebugSession((s) => {
+          if (s.configuration[SESSION_KEY] === id) resolve();
+        }),
+      );
     });
+    subs.push(token.onCancellationRequested(() => void (session ? vscode.debug.stopDebugging(session) : undefined)));
     const started = await vscode.debug.startDebugging(tests.folder, config, { testRun });
     if (!started) return problem("The debugger did not start.");
-    const cancel = token.onCancellationRequested(() => void vscode.debug.stopDebugging());
+    session ??= vscode.debug.activeDebugSession?.configuration[SESSION_KEY] === id ? vscode.debug.activeDebugSession : undefined;
+    if (token.isCancellationRequested && session) void vscode.debug.stopDebugging(session);
     await ended;
-    cancel.dispose();
     await server.drain(1000);
     return undefined;
   } finally {
+    subs.forEach((s) => s.dispose());
     server.close();
   }
 }

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { Log } from "./log";
 import { groupFailures } from "../core/failures/group";
 import type { Failure } from "../core/failures/model";
 import { failuresFromFile, failuresFromText } from "../core/failures/read";
@@ -41,7 +42,7 @@ function toDiagnostics(failures: readonly Failure[]): Map<string, vscode.Diagnos
   return byFile;
 }
 
-export function registerDiagnose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+export function registerDiagnose(context: vscode.ExtensionContext, log: Log): void {
   const diagnostics = vscode.languages.createDiagnosticCollection("ormTestDoctor.diagnose");
   context.subscriptions.push(
     diagnostics,

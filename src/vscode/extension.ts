@@ -1,17 +1,19 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
+import { LevelledLog } from "./log";
 import { createTestController, type TestExplorer } from "./testController";
 
 /** What activate() returns: lets integration tests (and other extensions) reach our objects. */
 export interface OrmTestDoctorApi {
   readonly controller: vscode.TestController;
   readonly explorer: TestExplorer;
-  readonly log: vscode.LogOutputChannel;
+  readonly log: LevelledLog;
 }
 
 export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
-  const log = vscode.window.createOutputChannel("ORM Test Doctor", { log: true });
-  context.subscriptions.push(log);
+  const channel = vscode.window.createOutputChannel("ORM Test Doctor", { log: true });
+  const log = new LevelledLog(channel);
+  context.subscriptions.push(channel, log);
   try {
     const explorer = createTestController(context, log);
     const controller = explorer.controller;

@@ -2,8 +2,10 @@
 // nodeid ↔ TestItem index the run handler needs.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { Log } from "./log";
 import { discover, findInterpreter, RunnerError, type Interpreter, type PytestOptions } from "../core/runner";
-import type { TestNode, TestTreeBuilder } from "../core/testTree";
+import { PROTOCOL_VERSION, type Message } from "../core/protocol";
+import { ancestorIds, TestTreeBuilder, type TestNode } from "../core/testTree";
 import { readConfig } from "./config";
 import { interpreterCandidates } from "./interpreter";
 
@@ -24,7 +26,7 @@ export class FolderTests {
     readonly folder: vscode.WorkspaceFolder,
     private readonly controller: vscode.TestController,
     private readonly pluginDir: string,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly log: Log,
   ) {
     this.rootdir = folder.uri.fsPath;
     this.root = controller.createTestItem(`folder:${folder.uri.toString()}`, folder.name, folder.uri);
@@ -47,6 +49,11 @@ export class FolderTests {
 
   private probed: { key: string; found: Interpreter } | undefined;
 
+  /** The interpreter the last discovery or run used (sys.executable). */
+  get interpreterPath(): string | undefined {
+    return this.probed?.found.executable;
+  }
+
   /** findInterpreter spawns Python; a success is kept while candidates, env and cwd stay the same.
    * Failures are not kept, so installing pytest is seen at the next run. */
   private async interpreter(candidates: string[], env: Record<string, string>, cwd: string): Promise<Interpreter> {
@@ -58,8 +65,18 @@ export class FolderTests {
     return found;
   }
 
-  /** Collects the whole folder, or only `files` (absolute paths) when given. */
-  async discover(files?: readonly string[]): Promise<void> {
+  private discovering: Promise<void> = Promise.resolve();
+
+  /** Collects the whole folder, or only `files` (absolute paths) when given. Discoveries of one
+   * folder queue up (a settings change, a save and a refresh may come together), so the tree is
+   * never rebuilt by two at once. */
+  discover(files?: readonly string[]): Promise<void> {
+    const next = this.discovering.then(() => this.discoverNow(files));
+    this.discovering = next.catch(() => undefined);
+    return next;
+  }
+
+  private async discoverNow(files?: readonly string[]): Promise<void> {
     this.root.busy = true;
     try {
       const opts = await this.options();
@@ -127,6 +144,31 @@ export class FolderTests {
         if (i < ids.length) break; // a new folder brought its whole subtree
       }
     }
+  }
+
+  /** The item of a node id a run reported; one the tree lacks (a test created or a parametrized id
+   * changed since discovery) is added under its nearest existing ancestor, so no result is lost. */
+  ensureItem(nodeid: string, collected?: Extract<Message, { type: "collected" }>): vscode.TestItem | undefined {
+    const known = this.byNodeId.get(nodeid);
+    if (known) return known;
+    const builder = new TestTreeBuilder(this.rootdir);
+    builder.add(collected ?? { v: PROTOCOL_VERSION, type: "collected", nodeid, kind: nodeid.endsWith("]") ? "case" : "function", name: nodeid, file: "" });
+    let parent = this.root;
+    for (const id of ancestorIds(nodeid)) {
+      const existing = this.byNodeId.get(id);
+      if (existing) {
+        parent = existing;
+        continue;
+      }
+      const node = builder.get(id);
+      if (!node) break;
+      parent.children.add(this.toItem(node)); // brings the new subtree down to the node id
+      break;
+    }
+    const item = this.byNodeId.get(nodeid);
+    if (item) this.log.info(`${this.folder.name}: ${nodeid} was not discovered; added from the run's results`);
+    else this.log.warn(`${this.folder.name}: no place in the tree for the result of ${nodeid}`);
+    return item;
   }
 
   removeFile(file: string): void {

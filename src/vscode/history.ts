@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { Log } from "./log";
 import { endRun, recordResult, startRun, type ResultRow } from "../core/history";
 import { Store } from "../core/store";
 
@@ -14,7 +15,7 @@ export interface RunRecorder {
 export class History implements vscode.Disposable {
   private store: Promise<Store> | undefined;
 
-  constructor(private readonly dir: vscode.Uri, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly dir: vscode.Uri, private readonly log: Log) {}
 
   open(): Promise<Store> {
     this.store ??= (async () => {

@@ -1,9 +1,9 @@
 // Keeps a Python project index per workspace folder: built in the background (worker threads)
 // when tests are first resolved, then updated file by file as Python files change.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { indexWorkspace, type ProjectIndex } from "../core/index";
+import type { Log } from "./log";
+import { indexWorkspace, updateWorkspaceIndex, type ProjectIndex } from "../core/index";
 
 export class ProjectIndexes implements vscode.Disposable {
   private readonly indexes = new Map<string, Promise<ProjectIndex>>();
@@ -11,7 +11,7 @@ export class ProjectIndexes implements vscode.Disposable {
   /** Why worker threads failed per folder (indexing then finished on the extension host's thread). */
   readonly workerErrors = new Map<string, string>();
 
-  constructor(private readonly extensionDir: string, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly extensionDir: string, private readonly log: Log) {}
 
   /** The folder's index, building it on first use. */
   get(folder: vscode.WorkspaceFolder): Promise<ProjectIndex> {
@@ -53,16 +53,7 @@ export class ProjectIndexes implements vscode.Disposable {
   async update(folder: vscode.WorkspaceFolder, changed: readonly string[], deleted: readonly string[]): Promise<void> {
     const pending = this.indexes.get(folder.uri.toString());
     if (!pending) return;
-    const index = await pending;
-    const rel = (f: string) => path.relative(folder.uri.fsPath, f).split(path.sep).join("/");
-    for (const f of deleted) index.removeFile(rel(f));
-    for (const f of changed) {
-      try {
-        await index.updateFile(rel(f), await fs.promises.readFile(f));
-      } catch (err) {
-        this.log.warn(`index: ${rel(f)}: ${String(err)}`);
-      }
-    }
+    await updateWorkspaceIndex(await pending, folder.uri.fsPath, changed, deleted, (rel, err) => this.log.warn(`index: ${rel}: ${String(err)}`));
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { Log } from "./log";
 import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/coverage";
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
@@ -11,7 +12,7 @@ import type { Failure } from "../core/failures/model";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { FileLinesCoverage } from "./coverage";
 import { itemData, type FolderTests } from "./folderTests";
-import type { History } from "./history";
+import type { History, RunRecorder } from "./history";
 
 type Report = Extract<Message, { type: "report" }>;
 
@@ -74,13 +75,21 @@ export class RunReporter {
     private readonly onFinished?: (f: TestFinished) => void,
   ) {}
 
+  private readonly collected = new Map<string, Extract<Message, { type: "collected" }>>();
+
   onMessage(m: Message): void {
     if (m.type === "hello") this.tests.rootdir = m.rootdir;
-    const item = "nodeid" in m ? this.tests.byNodeId.get(m.nodeid) : undefined;
+    if (m.type === "collected") {
+      if (!this.tests.byNodeId.has(m.nodeid)) this.collected.set(m.nodeid, m);
+      return;
+    }
+    if (m.type !== "started" && m.type !== "report" && m.type !== "finished") return;
+    // A result for a node id the tree lacks is added to the tree, never dropped.
+    const item = this.tests.ensureItem(m.nodeid, this.collected.get(m.nodeid));
     if (!item) return;
     if (m.type === "started") this.testRun.started(item);
     else if (m.type === "report") this.reports.set(m.nodeid, [...(this.reports.get(m.nodeid) ?? []), m]);
-    else if (m.type === "finished") {
+    else {
       const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
       this.reports.delete(m.nodeid);
       const messages = r.messages.map(toTestMessage);
@@ -88,9 +97,13 @@ export class RunReporter {
       else if (m.outcome === "skipped") this.testRun.skipped(item);
       else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
       else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], r.durationMs);
+      this.done.add(item);
       this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures: r.failures });
     }
   }
+
+  /** Items that got a result. */
+  readonly done = new Set<vscode.TestItem>();
 }
 
 /** What else hears about a run besides the TestRun. */
@@ -98,6 +111,8 @@ export interface RunHooks {
   onFinished?: (f: TestFinished) => void;
   onCoverage?: (files: FileLines[]) => void;
   history?: History;
+  /** Pops up a message; absent under continuous run, where each run's TestRun shows its problem. */
+  notify?: (severity: "error" | "warning", message: string) => void;
 }
 
 export async function runFolder(
@@ -107,21 +122,32 @@ export async function runFolder(
   testRun: vscode.TestRun,
   token: vscode.CancellationToken,
   mode: RunMode,
-  log: vscode.LogOutputChannel,
+  log: Log,
   hooks: RunHooks = {},
 ): Promise<void> {
-  const { onFinished, onCoverage, history } = hooks;
+  const { onFinished, onCoverage, history, notify } = hooks;
   const excluded = new Set(request.exclude ?? []);
-  for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) testRun.enqueued(leaf);
+  const enqueued: vscode.TestItem[] = [];
+  for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) enqueued.push(leaf);
+  for (const leaf of enqueued) testRun.enqueued(leaf);
+  /** The run could not report these tests: they show the reason in the Testing view. */
+  const erroredBy = (reason: string, done: ReadonlySet<vscode.TestItem> = new Set()) => {
+    const msg = new vscode.TestMessage(reason);
+    for (const leaf of enqueued) if (!done.has(leaf)) testRun.errored(leaf, msg);
+  };
 
   const abort = new AbortController();
   const sub = token.onCancellationRequested(() => abort.abort());
+  let covDir = "";
+  let recorder: RunRecorder | undefined;
+  let reporter: RunReporter | undefined;
   try {
     const opts = await tests.options(abort.signal);
     if (typeof opts === "string") {
       testRun.appendOutput(`${opts}\r\n`);
-      for (const item of items) testRun.errored(item, new vscode.TestMessage(opts));
-      void vscode.window.showErrorMessage(`ORM Test Doctor: ${opts}`);
+      log.warn(`${tests.folder.name}: cannot run: ${opts}`);
+      erroredBy(opts);
+      notify?.("error", opts);
       return;
     }
     const deselect = [...excluded].flatMap((i) => {
@@ -129,28 +155,31 @@ export async function runFolder(
       return d && d.folder === tests && d.nodeid ? ["--deselect", d.nodeid] : [];
     });
     // Coverage: pytest-cov measures (xdist workers too) into a private data file.
-    const covData = mode === "coverage" ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-cov-")), ".coverage") : "";
+    covDir = mode === "coverage" ? fs.mkdtempSync(path.join(os.tmpdir(), "otd-cov-")) : "";
+    const covData = covDir ? path.join(covDir, ".coverage") : "";
     const covArgs = covData ? ["-p", "pytest_cov", `--cov=${opts.cwd}`, "--cov-report="] : [];
     const runOpts: PytestOptions = {
       ...opts,
       args: [...(opts.args ?? []), ...covArgs, ...deselect],
       ...(covData ? { env: { ...opts.env, COVERAGE_FILE: covData } } : {}),
     };
-    const recorder = await history?.begin(opts.cwd);
-    const reporter = new RunReporter(tests, testRun, (f) => {
-      recorder?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
+    recorder = await history?.begin(opts.cwd);
+    const rec = recorder;
+    const rep = (reporter = new RunReporter(tests, testRun, (f) => {
+      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
       onFinished?.(f);
-    });
+    }));
     const result = await run(runOpts, selection(items), (e) => {
       if (e.type === "output") testRun.appendOutput(e.text.replace(/\r?\n/g, "\r\n"));
       else if (e.type === "protocol_error") log.warn(`plugin: ${e.error.reason}`);
-      else if (e.type === "message") reporter.onMessage(e.message);
+      else if (e.type === "message") rep.onMessage(e.message);
     });
-    await recorder?.end();
     const problem = result.exit.problem;
     if (problem && problem.kind !== "cancelled") {
       testRun.appendOutput(`\r\n[ORM Test Doctor] ${problem.message.replace(/\r?\n/g, "\r\n")}\r\n`);
-      void vscode.window.showErrorMessage(`ORM Test Doctor: ${problem.message.split("\n")[0] ?? problem.message}`);
+      const headline = problem.message.split("\n")[0] ?? problem.message;
+      if (rep.done.size === 0) erroredBy(headline);
+      notify?.("error", headline);
     }
     if (covData && !token.isCancellationRequested) {
       try {
@@ -161,11 +190,15 @@ export async function runFolder(
       } catch (err) {
         const msg = `No coverage data (${err instanceof Error ? err.message : String(err)}). Coverage needs pytest-cov in the test environment.`;
         testRun.appendOutput(`\r\n[ORM Test Doctor] ${msg}\r\n`);
-        void vscode.window.showWarningMessage(`ORM Test Doctor: ${msg}`);
+        notify?.("warning", msg);
       }
     }
-    if (covData) fs.rmSync(path.dirname(covData), { recursive: true, force: true });
+  } catch (err) {
+    erroredBy(`The run failed: ${err instanceof Error ? err.message : String(err)}`, reporter?.done);
+    throw err;
   } finally {
     sub.dispose();
+    await recorder?.end();
+    if (covDir) fs.rmSync(covDir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,20 @@
 // The Test Explorer controller: one root item per workspace folder, Run / Debug / Coverage
 // profiles, continuous run, re-discovery on file changes, and nothing at all when untrusted.
 import * as vscode from "vscode";
+import type { Log } from "./log";
 import type { FileLines } from "../core/coverage";
 import { FileLinesCoverage } from "./coverage";
-import { debugFolder } from "./debug";
+import { debugFolder, registerFallbackDebugger } from "./debug";
 import { FolderTests } from "./folderTests";
 import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
 import { History } from "./history";
 import { ProjectIndexes } from "./projectIndexes";
 import { watchPythonFiles } from "./watch";
+import { onDidChangePythonEnvironment } from "./interpreter";
 
 export const CONTROLLER_ID = "ormTestDoctor";
+/** Settings that change how a folder's tests are collected. */
+const DISCOVERY_SETTINGS = ["python", "pytestArgs", "env", "cwd"].map((k) => `ormTestDoctor.${k}`);
 const UNTRUSTED = "Untrusted workspace: trust it to discover and run tests (running tests executes the workspace's code).";
 
 export class TestExplorer implements vscode.Disposable {
@@ -27,13 +31,17 @@ export class TestExplorer implements vscode.Disposable {
   private readonly coverage = new vscode.EventEmitter<FileLines[]>();
   /** Fires with the line coverage of each folder a Coverage run measured. */
   readonly onDidCoverage = this.coverage.event;
+  private readonly notified = new vscode.EventEmitter<{ severity: "error" | "warning"; message: string }>();
+  /** Fires for every notification shown to the user (tests count them). */
+  readonly onDidNotify = this.notified.event;
+  private readonly runProfile: vscode.TestRunProfile;
 
   /** The folder roots, in workspace order. */
   get folderTests(): FolderTests[] {
     return [...this.folders.values()];
   }
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: Log) {
     this.indexes = new ProjectIndexes(context.extensionPath, log);
     this.history = new History(context.storageUri ?? context.globalStorageUri, log);
     this.disposables.push(this.indexes, this.history);
@@ -45,14 +53,66 @@ export class TestExplorer implements vscode.Disposable {
     };
     c.refreshHandler = () => this.discoverAll();
     const handler = (mode: RunMode) => (req: vscode.TestRunRequest, token: vscode.CancellationToken) => this.run(req, token, mode);
-    c.createRunProfile("Run", vscode.TestRunProfileKind.Run, handler("run"), true, undefined, true);
+    this.runProfile = c.createRunProfile("Run", vscode.TestRunProfileKind.Run, handler("run"), true, undefined, true);
     c.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, async (req, token) => void (await this.debug(req, token)), true);
     const cov = c.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, handler("coverage"), true);
     cov.loadDetailedCoverage = async (_run, fc) => (fc instanceof FileLinesCoverage ? fc.details() : []);
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.start()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()),
+      registerFallbackDebugger(),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!DISCOVERY_SETTINGS.some((k) => e.affectsConfiguration(k))) return;
+        this.settingsChanges++;
+        const changed = this.folderTests.filter((t) => DISCOVERY_SETTINGS.some((k) => e.affectsConfiguration(k, t.folder.uri)));
+        if (changed.length) this.rediscover(changed, "settings changed");
+      }),
+      // Only folders that follow the Python extension (ormTestDoctor.python empty) care.
+      onDidChangePythonEnvironment((uri) => {
+        const folder = uri && vscode.workspace.getWorkspaceFolder(uri);
+        const affected = this.folderTests.filter((t) => (!folder || folder.uri.toString() === t.folder.uri.toString()) && !vscode.workspace.getConfiguration("ormTestDoctor", t.folder.uri).get<string>("python", "").trim());
+        if (affected.length) this.rediscover(affected, "the Python extension's environment changed");
+      }, log),
     );
+  }
+
+  private readonly toRediscover = new Map<FolderTests, string>();
+  private rediscovering: Promise<void> = Promise.resolve();
+  /** Counts the settings changes that asked for re-discovery (tests wait for it to move). */
+  settingsChanges = 0;
+
+  /** Queues these folders for discovery again (settings or interpreter changed). Changes that
+   * come together are merged: one loop, each folder once, one at a time. */
+  private rediscover(folders: readonly FolderTests[], why: string): void {
+    if (!vscode.workspace.isTrusted || !this.watching) return; // not started yet: the first resolve discovers
+    const idle = this.toRediscover.size === 0;
+    for (const t of folders) this.toRediscover.set(t, why);
+    if (!idle) return;
+    this.rediscovering = this.rediscovering.then(async () => {
+      for (const [t, reason] of this.toRediscover) {
+        this.toRediscover.delete(t);
+        this.log.info(`${t.folder.name}: re-discovering (${reason})`);
+        await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
+      }
+    });
+  }
+
+  /** Resolves when no re-discovery is queued or running. */
+  async idle(): Promise<void> {
+    while (this.toRediscover.size > 0) await this.rediscovering;
+    await this.rediscovering;
+  }
+
+  /** Shows a notification (never for continuous runs; their TestRun shows the problem). */
+  notify(severity: "error" | "warning", message: string): void {
+    this.notified.fire({ severity, message });
+    const text = `ORM Test Doctor: ${message}`;
+    void (severity === "error" ? vscode.window.showErrorMessage(text) : vscode.window.showWarningMessage(text));
+  }
+
+  /** Runs every test of this extension with the Run profile (not other controllers' tests). */
+  runAll(token: vscode.CancellationToken = new vscode.CancellationTokenSource().token): Promise<void> {
+    return this.run(new vscode.TestRunRequest(undefined, undefined, this.runProfile), token);
   }
 
   /** Builds the folder roots, starts watching and discovers; lazily, on the first resolve. */
@@ -85,7 +145,7 @@ export class TestExplorer implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return;
     if (!this.watching) {
       this.watching = true;
-      this.disposables.push(watchPythonFiles((folder, changes) => this.onFilesChanged(folder, changes)));
+      this.disposables.push(watchPythonFiles((folder, changes) => this.onFilesChanged(folder, changes), (e) => this.log.error(`file change handling failed: ${String(e)}`)));
     }
     // One folder at a time: discovery starts a Python process per folder, on two cores.
     for (const t of this.folders.values()) {
@@ -108,24 +168,36 @@ export class TestExplorer implements vscode.Disposable {
   }
 
   /** Runs a request as the Run or Coverage profile would; resolves when the run has ended. */
-  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode = "run"): Promise<void> {
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode = "run", continuous = false): Promise<void> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED);
+      this.notify("warning", UNTRUSTED);
       return;
     }
     if (request.continuous) return this.runContinuously(request, token, mode);
+    if (token.isCancellationRequested) return;
     const testRun = this.controller.createTestRun(request);
+    // The Testing view's stop button cancels the TestRun's own token.
+    const cts = new vscode.CancellationTokenSource();
+    const links = [token.onCancellationRequested(() => cts.cancel()), testRun.token.onCancellationRequested(() => cts.cancel())];
     try {
       const groups = groupByFolder(request, [...this.folders.values()]);
+      const hooks = {
+        onFinished: (f: TestFinished) => this.finished.fire(f),
+        onCoverage: (files: FileLines[]) => this.coverage.fire(files),
+        history: this.history,
+        ...(continuous ? {} : { notify: (sev: "error" | "warning", msg: string) => this.notify(sev, msg) }),
+      };
       // Folders run one after another: two cores, and pytest suites often share a database file.
       for (const [tests, items] of groups) {
-        if (token.isCancellationRequested) break;
-        await runFolder(tests, items, request, testRun, token, mode, this.log, { onFinished: (f) => this.finished.fire(f), onCoverage: (files) => this.coverage.fire(files), history: this.history });
+        if (cts.token.isCancellationRequested) break;
+        await runFolder(tests, items, request, testRun, cts.token, mode, this.log, hooks);
       }
     } catch (err) {
       this.log.error(`run failed: ${err instanceof Error ? err.stack : String(err)}`);
       testRun.appendOutput(`\r\n[ORM Test Doctor] run failed: ${String(err)}\r\n`);
     } finally {
+      links.forEach((l) => l.dispose());
+      cts.dispose();
       testRun.end();
     }
   }
@@ -135,15 +207,16 @@ export class TestExplorer implements vscode.Disposable {
     const folders = new Set([...groupByFolder(request, [...this.folders.values()]).keys()].map((t) => t.folder.uri.toString()));
     let running = Promise.resolve();
     const rerun = (folder: vscode.WorkspaceFolder): void => {
-      if (!folders.has(folder.uri.toString())) return;
+      if (!folders.has(folder.uri.toString()) || token.isCancellationRequested) return;
       const once = new vscode.TestRunRequest(request.include, request.exclude, request.profile, false);
-      running = running.then(() => this.run(once, token, mode));
+      running = running.then(() => (token.isCancellationRequested ? undefined : this.run(once, token, mode, true)));
     };
     this.continuousRuns.add(rerun);
+    // Resolves once cancelled and the re-run in progress (if any) has ended.
     return new Promise((resolve) =>
       token.onCancellationRequested(() => {
         this.continuousRuns.delete(rerun);
-        resolve();
+        void running.then(resolve, resolve);
       }),
     );
   }
@@ -155,7 +228,7 @@ export class TestExplorer implements vscode.Disposable {
     const problems: string[] = [];
     try {
       for (const [tests, items] of groupByFolder(request, [...this.folders.values()])) {
-        const problem = await debugFolder(tests, items, testRun, token, this.log, (f) => this.finished.fire(f));
+        const problem = await debugFolder(tests, items, testRun, token, this.log, (f) => this.finished.fire(f), (msg) => this.notify("error", msg));
         if (problem) problems.push(problem);
       }
     } finally {
@@ -171,11 +244,12 @@ export class TestExplorer implements vscode.Disposable {
   dispose(): void {
     this.finished.dispose();
     this.coverage.dispose();
+    this.notified.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
 
-export function createTestController(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TestExplorer {
+export function createTestController(context: vscode.ExtensionContext, log: Log): TestExplorer {
   const explorer = new TestExplorer(context, log);
   context.subscriptions.push(explorer);
   return explorer;

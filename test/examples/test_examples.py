@@ -1,10 +1,10 @@
 """Run every example project under test/fixtures/projects for real and check
 that it behaves exactly as its expected.json (and README.md table) claims.
 
-Run with the stack you want to check, e.g.
+Run from the repository root with the stack you want to check, e.g.
 
-    cd /work/main && /usr/bin/python3 -m pytest test/examples -q
-    PYTHONPATH=/work/main/.cache/py-modern/usr/lib/python3/dist-packages \
+    /usr/bin/python3 -m pytest test/examples -q
+    PYTHONPATH=.cache/py-modern/usr/lib/python3/dist-packages \
         /usr/bin/python3 -m pytest test/examples -q
 
 Each project is copied to a temp dir and run twice in that same folder

@@ -13,7 +13,8 @@ function prepareWorkspace(repoRoot: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-ws-"));
   const folders: string[] = [];
   for (const [from, name] of WORKSPACE_FOLDERS) {
-    fs.cpSync(path.join(repoRoot, "test", "fixtures", from), path.join(dir, name), { recursive: true });
+    // Not the marker of earlier runs in the repository (see runner/basic/conftest.py).
+    fs.cpSync(path.join(repoRoot, "test", "fixtures", from), path.join(dir, name), { recursive: true, filter: (src) => path.basename(src) !== ".pytest-ran" });
     folders.push(name);
   }
   const settings = { "ormTestDoctor.python": "/usr/bin/python3", "python.terminal.activateEnvironment": false };
@@ -52,6 +53,27 @@ function installVsix(repoRoot: string): string {
   return path.join(dir, installed);
 }
 
+/** Installs the stand-in for the Python extension (test/fixtures/extensions/fake-python) into a
+ * fresh extensions folder: the real one cannot be installed offline, and the interpreter tests
+ * need an extension that reports an active environment and announces switches. */
+function extensionsWithFakePython(repoRoot: string): string {
+  const cache = path.join(repoRoot, ".cache", "vscode-server");
+  const node24 = path.join(cache, "node24", "node_modules", "node", "bin", "node");
+  const serverMain = path.join(cache, "cs", "node_modules", "code-server", "lib", "vscode", "out", "server-main.js");
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-fakepy-"));
+  const vsix = path.join(work, "fake-python.vsix");
+  const vsce = path.join(repoRoot, "node_modules", "@vscode", "vsce", "vsce");
+  const src = path.join(repoRoot, "test", "fixtures", "extensions", "fake-python");
+  for (const [cmd, args, cwd] of [
+    [process.execPath, [vsce, "package", "--allow-missing-repository", "--skip-license", "--out", vsix], src],
+    [node24, [serverMain, "--install-extension", vsix, "--extensions-dir", path.join(work, "ext"), "--accept-server-license-terms"], repoRoot],
+  ] as const) {
+    const r = spawnSync(cmd, [...args], { cwd, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  return path.join(work, "ext");
+}
+
 function readCounts(file: string): { passed: number; failed: number; pending: number } {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as { passed: number; failed: number; pending: number };
@@ -79,10 +101,15 @@ async function main(): Promise<number> {
       workspace: process.env["ORM_TD_WORKSPACE"] ?? prepareWorkspace(repoRoot),
       extensionDevelopmentPath: pass === "vsix" ? installVsix(repoRoot) : repoRoot,
       extensionTestsPath: path.join(__dirname, "index"),
+      // The desktop host runs with --disable-extensions: no stand-in there (its test skips).
+      ...(host === "server" ? { extensionsDir: extensionsWithFakePython(repoRoot) } : {}),
       logDir,
       env: {
         ORM_TD_REPO: repoRoot,
         ORM_TD_PASS: pass,
+        ORM_TD_HOST: host,
+        // Only the server host takes screenshots (serverHost.ts takeScreenshot).
+        ...(host === "server" ? { ORM_TD_SHOT_PREFIX: `${pass}-`, ORM_TD_SHOT_DIR: logDir } : {}),
         ORM_TD_LOG_FILE: path.join(logDir, `integration-${pass}-mocha.log`),
         ORM_TD_COUNTS_FILE: counts,
       },

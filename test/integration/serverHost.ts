@@ -1,12 +1,14 @@
 // Host "server": the VS Code server bundled in code-server (installed by
 // scripts/install-vscode-server.sh) with its workbench in Debian's Chromium, driven by
-// playwright-core. Recipe: ../shared/notes/vscode-in-ci.md.
+// playwright-core: the server is started with --enable-smoke-test-driver, which makes it accept the
+// extension-development payload in the URL; the workbench calls codeAutomationExit(code) when the
+// suite settles.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import type { HostOptions } from "./hostOptions";
 
 function freePort(): Promise<number> {
@@ -76,6 +78,36 @@ function tailFile(file: string): () => void {
   };
 }
 
+/** What a test asks for: a file name, and optionally text that must be on screen first. */
+interface ShotRequest {
+  name: string;
+  waitFor?: { selector: string; text: string };
+}
+
+/** Waits until the requested text is on screen (and two frames are painted), takes the picture,
+ * then acknowledges with <name>.json: the visible text of the selector, or why it failed. */
+async function takeScreenshot(page: Page, dir: string, req: ShotRequest): Promise<void> {
+  const ack: { ok: boolean; file: string; text?: string; error?: string } = { ok: false, file: path.join(dir, `${req.name}.png`) };
+  try {
+    if (req.waitFor) {
+      const { selector, text } = req.waitFor;
+      // Strings, not functions: this file is compiled without the DOM types the page has.
+      // The editor draws spaces as no-break spaces.
+      const visible = `[...document.querySelectorAll(${JSON.stringify(selector)})].some((e) => e.innerText.replace(/\\u00a0/g, " ").includes(${JSON.stringify(text)}))`;
+      await page.waitForFunction(visible, undefined, { timeout: 20_000 });
+      ack.text = (await page.locator(selector).allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
+    }
+    await page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
+    await page.screenshot({ path: ack.file });
+    ack.ok = true;
+  } catch (err) {
+    ack.error = err instanceof Error ? err.message : String(err);
+    if (req.waitFor) ack.text = (await page.locator(req.waitFor.selector).allInnerTexts().catch(() => [])).join("\n");
+    await page.screenshot({ path: ack.file }).catch(() => undefined);
+  }
+  fs.writeFileSync(path.join(dir, `${req.name}.json`), JSON.stringify(ack, null, 2));
+}
+
 export async function runOnServer(opts: HostOptions): Promise<number> {
   const cache = path.join(opts.repoRoot, ".cache", "vscode-server");
   const node24 = path.join(cache, "node24", "node_modules", "node", "bin", "node");
@@ -118,9 +150,9 @@ export async function runOnServer(opts: HostOptions): Promise<number> {
     const consoleLog = fs.createWriteStream(path.join(opts.logDir, "workbench-console.log"));
     page.on("console", (msg) => {
       consoleLog.write(msg.text() + "\n");
-      // A test asks for a picture of the workbench as it is now (see suite/helpers.ts screenshot()).
-      const shot = /\[\[otd-screenshot:([\w-]+)\]\]/.exec(msg.text());
-      if (shot?.[1]) void page.screenshot({ path: path.join(opts.logDir, `${shot[1]}.png`) }).catch(() => undefined);
+      // A test asks for a picture of the workbench (see suite/helpers.ts screenshot()).
+      const shot = /\[\[otd-screenshot:(\{.*\})\]\]/.exec(msg.text());
+      if (shot?.[1]) void takeScreenshot(page, opts.logDir, JSON.parse(shot[1]) as ShotRequest);
       if (opts.verbose) process.stdout.write(msg.text() + "\n");
     });
     const stopTail = tailFile(opts.env["ORM_TD_LOG_FILE"] ?? "");

@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
 import { isUserFile } from "../../src/core/failures/frames";
 import { comparison, foldReports } from "../../src/core/testResult";
+import { PROTOCOL_VERSION } from "../../src/core/protocol";
 
-const v = 1;
+const v = PROTOCOL_VERSION;
 const base = { v, type: "report" as const, nodeid: "tests/test_a.py::test_x" };
 
 describe("test results from reports", () => {

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { ancestorIds, splitNodeId, TestTreeBuilder, type TestNode } from "../../src/core/testTree";
+import { PROTOCOL_VERSION } from "../../src/core/protocol";
 
-const v = 1;
+const v = PROTOCOL_VERSION;
 function shape(n: TestNode): unknown {
   return [n.kind, n.label, ...(n.children.length ? [n.children.map(shape)] : [])];
 }

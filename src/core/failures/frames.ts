@@ -1,4 +1,5 @@
 // Which frame is the user's own code: the cause tracer starts from there.
+import { inSkippedDir } from "../skip";
 import type { Frame } from "./model";
 
 export interface UserFrameOptions {
@@ -8,9 +9,9 @@ export interface UserFrameOptions {
   isUserFile?: (file: string) => boolean;
 }
 
-// Installed packages and the libraries whose frames are never the user's.
-const LIBRARY_RE =
-  /[\\/](?:site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d*(?:\.\d+)?[\\/]|[\\/](?:sqlalchemy|factory|_pytest|pytest|pluggy|flask_sqlalchemy|xdist|faker)[\\/]|^<|[\\/]\.?venv[\\/]/;
+// The standard library, generated code ("<string>") and the libraries whose frames are never the
+// user's; virtualenvs and installed packages are src/core/skip.ts's folders.
+const LIBRARY_RE = /[\\/]lib[\\/]python\d*(?:\.\d+)?[\\/]|[\\/](?:sqlalchemy|factory|_pytest|pytest|pluggy|flask_sqlalchemy|xdist|faker)[\\/]|^</;
 
 function norm(p: string): string {
   return p.replace(/\\/g, "/").replace(/\/+$/, "");
@@ -19,13 +20,16 @@ function norm(p: string): string {
 export function isUserFile(file: string, opts: UserFrameOptions = {}): boolean {
   if (opts.isUserFile) return opts.isUserFile(file);
   if (file === "" || LIBRARY_RE.test(file)) return false;
+  const f = norm(file);
   if (opts.projectRoot !== undefined) {
     const root = norm(opts.projectRoot);
-    const f = norm(file);
     const absolute = f.startsWith("/") || /^[A-Za-z]:\//.test(f);
-    if (absolute && f !== root && !f.startsWith(root + "/")) return false;
+    if (absolute) {
+      if (f !== root && !f.startsWith(root + "/")) return false;
+      return !inSkippedDir(f.slice(root.length + 1)); // folders above the project do not count
+    }
   }
-  return true;
+  return !inSkippedDir(f);
 }
 
 /** The innermost frame in the user's code (frames are innermost last). */

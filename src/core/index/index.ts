@@ -1,7 +1,7 @@
 // Public surface of the Python project index.
 export { ProjectIndex } from "./project";
 export type { EngineSite, FactoryCallInfo, FactoryLink, FixtureLink, ProjectIndexOptions, TestLinks } from "./project";
-export { indexWorkspace, defaultWorkerScript } from "./workspace";
+export { indexWorkspace, defaultWorkerScript, updateWorkspaceIndex } from "./workspace";
 export type { IndexOptions, IndexProgress } from "./workspace";
 export { findPythonFiles } from "./walk";
 export type { FileFacts, Value } from "./facts";

@@ -1,26 +1,9 @@
-// Finds the Python files of a workspace: skips .git, virtualenvs, node_modules, caches and
-// git-ignored paths.
+// Finds the Python files of a workspace, leaving out what src/core/skip.ts says is not the
+// user's code (virtualenvs, installed packages, caches, git-ignored paths).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IgnoreRules, isIgnored } from "./gitignore";
-
-const SKIP_DIRS = new Set([
-  ".git",
-  ".hg",
-  ".svn",
-  "node_modules",
-  "__pycache__",
-  "venv",
-  ".venv",
-  "env",
-  ".env",
-  "site-packages",
-  ".tox",
-  ".nox",
-  ".mypy_cache",
-  ".pytest_cache",
-  ".ruff_cache",
-]);
+import { baseIgnoreRules, isVirtualenv, SKIP_DIRS, withGitignore } from "../skip";
+import { type IgnoreRules, isIgnored } from "./gitignore";
 
 export interface WalkOptions {
   signal?: AbortSignal;
@@ -32,9 +15,6 @@ export interface WalkOptions {
 export async function findPythonFiles(root: string, options: WalkOptions = {}): Promise<string[]> {
   const skip = new Set([...SKIP_DIRS, ...(options.skip ?? [])]);
   const out: string[] = [];
-  const base: IgnoreRules[] = [];
-  const exclude = await readText(path.join(root, ".git", "info", "exclude"));
-  if (exclude) base.push(new IgnoreRules("", exclude));
 
   const visit = async (rel: string, stack: IgnoreRules[]): Promise<void> => {
     if (options.signal?.aborted) return;
@@ -45,9 +25,8 @@ export async function findPythonFiles(root: string, options: WalkOptions = {}): 
     } catch {
       return; // unreadable folder: skip
     }
-    if (rel && entries.some((e) => e.name === "pyvenv.cfg" && e.isFile())) return; // a virtualenv
-    const gi = entries.some((e) => e.name === ".gitignore" && e.isFile()) ? await readText(path.join(abs, ".gitignore")) : undefined;
-    const rules = gi ? [...stack, new IgnoreRules(rel, gi)] : stack;
+    if (rel && isVirtualenv(entries)) return;
+    const rules = entries.some((e) => e.name === ".gitignore" && e.isFile()) ? await withGitignore(root, rel, stack) : stack;
     const subdirs: string[] = [];
     for (const e of entries) {
       const child = rel ? `${rel}/${e.name}` : e.name;
@@ -60,14 +39,6 @@ export async function findPythonFiles(root: string, options: WalkOptions = {}): 
     }
     await Promise.all(subdirs.map((d) => visit(d, rules)));
   };
-  await visit("", base);
+  await visit("", await baseIgnoreRules(root));
   return out.sort();
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await fs.promises.readFile(file, "utf8");
-  } catch {
-    return undefined;
-  }
 }

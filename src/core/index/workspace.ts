@@ -1,9 +1,10 @@
 // Full index of a workspace folder: walk, then parse on worker threads (one parser each),
-// falling back to this thread when workers cannot start.
+// falling back to this thread when workers cannot start. Then file-by-file updates.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { pythonParser } from "../pyparse";
+import { userFiles } from "../skip";
 import type { FileFacts } from "./facts";
 import { ProjectIndex } from "./project";
 import { DEFAULT_MAX_BYTES, factsFromBytes } from "./read";
@@ -70,6 +71,26 @@ export async function indexWorkspace(root: string, options: IndexOptions = {}): 
     accept([factsFromBytes(parser, rel, bytes, maxBytes)]);
   }
   return index;
+}
+
+/** Re-indexes changed files alone and forgets deleted ones (absolute paths). Changed files the
+ * walk would skip (virtualenvs, caches, git-ignored) stay out; an unreadable one goes to `onError`. */
+export async function updateWorkspaceIndex(
+  index: ProjectIndex,
+  root: string,
+  changed: readonly string[],
+  deleted: readonly string[],
+  onError?: (rel: string, err: unknown) => void,
+): Promise<void> {
+  const rel = (f: string) => path.relative(root, f).split(path.sep).join("/");
+  for (const f of deleted) index.removeFile(rel(f));
+  for (const f of await userFiles(root, changed)) {
+    try {
+      await index.updateFile(rel(f), await fs.promises.readFile(f));
+    } catch (err) {
+      onError?.(rel(f), err);
+    }
+  }
 }
 
 /** Feeds batches to `count` workers; false when the workers could not do the job. */

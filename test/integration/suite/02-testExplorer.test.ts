@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { api, expected, folder, leafIds, outcomes, pytestCollect, runAndWait, processesWith, setArgs, STACKS, useStack } from "./helpers";
+import { api, configure, expected, folder, leafIds, outcomes, pytestCollect, runAndWait, processesWith, setArgs, STACKS, useStack } from "./helpers";
 
 const FOLDERS = ["commit_factory", "clean", "session_pending_rollback", "basic", "slow"];
 
@@ -110,8 +110,7 @@ describe("Test Explorer details", () => {
     const a = await api();
     const tests = folder(a, "slow");
     const marker = `ORM_TD_CANCEL_MARK=${process.pid}-${Date.now()}`;
-    const config = vscode.workspace.getConfiguration("ormTestDoctor", tests.folder.uri);
-    await config.update("env", { ORM_TD_CANCEL_MARK: marker.split("=")[1] }, vscode.ConfigurationTarget.WorkspaceFolder);
+    await configure("env", { ORM_TD_CANCEL_MARK: marker.split("=")[1] }, tests.folder);
     const cts = new vscode.CancellationTokenSource();
     const results = new Map<string, string>();
     let cancelledAt = 0;
@@ -131,7 +130,7 @@ describe("Test Explorer details", () => {
       await a.explorer.run(new vscode.TestRunRequest([tests.root]), cts.token);
     } finally {
       sub.dispose();
-      await config.update("env", undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      await configure("env", undefined, tests.folder);
     }
     const took = Date.now() - cancelledAt;
     assert.ok(cancelledAt > 0, "the run was cancelled mid-way");
@@ -147,17 +146,15 @@ describe("Test Explorer details", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-nopytest-"));
     const fake = path.join(dir, "python3");
     fs.writeFileSync(fake, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', { mode: 0o755 });
-    const config = vscode.workspace.getConfiguration("ormTestDoctor", folder(a, "basic").folder.uri);
-    await config.update("python", fake, vscode.ConfigurationTarget.WorkspaceFolder);
+    const tests = folder(a, "basic");
+    await configure("python", fake, tests.folder);
     try {
-      const tests = folder(a, "basic");
       await tests.discover();
       const error = typeof tests.root.error === "string" ? tests.root.error : tests.root.error?.value;
       assert.match(error ?? "", /pytest is not installed for .*python3/);
       assert.match(error ?? "", /ormTestDoctor\.python/);
     } finally {
-      await config.update("python", undefined, vscode.ConfigurationTarget.WorkspaceFolder);
-      await folder(a, "basic").discover();
+      await configure("python", undefined, tests.folder);
     }
   });
 });

@@ -1,19 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { FileLines } from "../../../src/core/coverage";
-import { api, expected, folder, outcomes, runAndWait, setArgs, STACKS, useStack } from "./helpers";
-
-async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { api, configure, expected, folder, outcomes, runAndWait, setArgs, STACKS, until, useStack } from "./helpers";
 
 describe("profiles and live updates", () => {
   before(async () => {
@@ -103,10 +94,104 @@ describe("profiles and live updates", () => {
 });
 
 describe("Debug profile", () => {
-  it("says what to install when the Python Debugger extension is missing", async function () {
+  const stops = new Map<string, string[]>(); // debug session id → stop reasons
+  const paused = new Map<string, () => Thenable<unknown>>(); // session id → continue it
+  let autoContinue = true;
+  let tracker: vscode.Disposable | undefined;
+  before(() => {
+    tracker = vscode.debug.registerDebugAdapterTrackerFactory("*", {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: { reason?: string; threadId?: number } }) => {
+          if (m.type !== "event" || m.event !== "stopped") return;
+          stops.set(session.id, [...(stops.get(session.id) ?? []), m.body?.reason ?? "?"]);
+          const resume = () => session.customRequest("continue", { threadId: m.body?.threadId });
+          if (autoContinue) void resume();
+          else paused.set(session.id, resume);
+        },
+      }),
+    });
+  });
+  after(() => tracker?.dispose());
+
+  function breakpointIn(tests: ReturnType<typeof folder>): vscode.SourceBreakpoint {
+    // test_basic.py line 5: print("some output") in test_pass
+    const uri = vscode.Uri.file(path.join(tests.folder.uri.fsPath, "test_basic.py"));
+    const bp = new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(4, 0)));
+    vscode.debug.addBreakpoints([bp]);
+    return bp;
+  }
+
+  it("stops at a breakpoint in a test, reports the result and ends cleanly (debugpy)", async () => {
+    const a = await api();
+    const tests = folder(a, "basic");
+    await tests.discover();
+    const item = tests.byNodeId.get("test_basic.py::test_pass");
+    assert.ok(item);
+    const bp = breakpointIn(tests);
+    const results = new Map<string, string>();
+    const sub = a.explorer.onDidFinishTest((f) => results.set(f.nodeid, f.outcome));
+    stops.clear();
+    autoContinue = true;
+    try {
+      const problems = await a.explorer.debug(new vscode.TestRunRequest([item]), new vscode.CancellationTokenSource().token);
+      assert.deepEqual(problems, []);
+      assert.deepEqual([...stops.values()], [["breakpoint"]], "one session, stopped once at the breakpoint");
+      assert.equal(results.get("test_basic.py::test_pass"), "passed");
+      await until("no active debug session", () => vscode.debug.activeDebugSession === undefined || undefined);
+    } finally {
+      sub.dispose();
+      vscode.debug.removeBreakpoints([bp]);
+    }
+  });
+
+  it("cancelling a debug run stops only its own session", async () => {
+    const a = await api();
+    const tests = folder(a, "basic");
+    const item = tests.byNodeId.get("test_basic.py::test_pass");
+    assert.ok(item);
+    const bp = breakpointIn(tests);
+    stops.clear();
+    paused.clear();
+    autoContinue = false;
+    const ended = new Set<string>();
+    const sub = vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id));
+    const first = new vscode.CancellationTokenSource();
+    try {
+      const run1 = a.explorer.debug(new vscode.TestRunRequest([item]), first.token);
+      await until("the first session to stop", () => (stops.size === 1 ? [...stops.keys()][0] : undefined), 60_000);
+      const [s1] = [...stops.keys()];
+      const run2 = a.explorer.debug(new vscode.TestRunRequest([item]), new vscode.CancellationTokenSource().token);
+      const s2 = await until("the second session to stop", () => [...stops.keys()].find((k) => k !== s1), 60_000);
+      first.cancel();
+      assert.deepEqual(await run1, []);
+      await until("the first session to end", () => ended.has(s1!) || undefined);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(ended.has(s2), false, "the other session goes on");
+      autoContinue = true;
+      await paused.get(s2)?.();
+      assert.deepEqual(await run2, []);
+    } finally {
+      autoContinue = true;
+      sub.dispose();
+      vscode.debug.removeBreakpoints([bp]);
+    }
+  });
+
+  it("says what to install when neither the Python Debugger extension nor debugpy is there", async function () {
     if (vscode.extensions.getExtension("ms-python.debugpy")) this.skip(); // only machines without it
     const a = await api();
-    const problems = await a.explorer.debug(new vscode.TestRunRequest([folder(a, "basic").root]), new vscode.CancellationTokenSource().token);
-    assert.deepEqual(problems, ["Debugging tests needs the Python Debugger extension (ms-python.debugpy). Install it, or use the Run profile."]);
+    const tests = folder(a, "basic");
+    // A debugpy that cannot be imported shadows Debian's for this folder's interpreter.
+    const hide = fs.mkdtempSync(path.join(os.tmpdir(), "otd-nodebugpy-"));
+    fs.mkdirSync(path.join(hide, "debugpy"));
+    fs.writeFileSync(path.join(hide, "debugpy", "__init__.py"), 'raise ImportError("hidden by the test")\n');
+    await configure("env", { PYTHONPATH: hide }, tests.folder);
+    try {
+      const problems = await a.explorer.debug(new vscode.TestRunRequest([tests.root]), new vscode.CancellationTokenSource().token);
+      assert.deepEqual(problems, ["Debugging tests needs the Python Debugger extension (ms-python.debugpy) or debugpy in /usr/bin/python3. Install one of them, or use the Run profile."]);
+    } finally {
+      await configure("env", undefined, tests.folder);
+      fs.rmSync(hide, { recursive: true, force: true });
+    }
   });
 });

@@ -17,7 +17,10 @@ export const STACKS = [
 export async function api(): Promise<OrmTestDoctorApi> {
   const ext = vscode.extensions.getExtension<OrmTestDoctorApi>(EXT_ID);
   if (!ext) throw new Error(`${EXT_ID} is not installed`);
-  return ext.activate();
+  const a = await ext.activate();
+  // Suites may run alone (ORM_TD_GREP): the tree must be there without an earlier suite's help.
+  if (a.explorer.folderTests.length === 0) await a.explorer.start();
+  return a;
 }
 
 export function folder(a: OrmTestDoctorApi, name: string): FolderTests {
@@ -26,13 +29,29 @@ export function folder(a: OrmTestDoctorApi, name: string): FolderTests {
   return f;
 }
 
+const DISCOVERY_SETTINGS = ["python", "pytestArgs", "env", "cwd"];
+
+/** Updates an ormTestDoctor setting (of the workspace, or of one folder) and waits until the
+ * re-discovery it causes has ended, so no discovery runs on into the next test. */
+export async function configure(key: string, value: unknown, folder?: vscode.WorkspaceFolder): Promise<void> {
+  const a = await api();
+  const config = vscode.workspace.getConfiguration("ormTestDoctor", folder?.uri);
+  const inspected = config.inspect(key);
+  const current = folder ? inspected?.workspaceFolderValue : inspected?.workspaceValue;
+  if (JSON.stringify(current) === JSON.stringify(value)) return;
+  const before = a.explorer.settingsChanges;
+  await config.update(key, value, folder ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace);
+  if (DISCOVERY_SETTINGS.includes(key)) await until(`the change of ${key} to arrive`, () => a.explorer.settingsChanges !== before || undefined, 10_000);
+  await a.explorer.idle();
+}
+
 /** Selects a Python stack for every folder (workspace-level setting). */
 export async function useStack(stack: (typeof STACKS)[number]): Promise<void> {
-  await vscode.workspace.getConfiguration("ormTestDoctor").update("env", stack.env, vscode.ConfigurationTarget.Workspace);
+  await configure("env", stack.env);
 }
 
 export async function setArgs(args: string[]): Promise<void> {
-  await vscode.workspace.getConfiguration("ormTestDoctor").update("pytestArgs", args, vscode.ConfigurationTarget.Workspace);
+  await configure("pytestArgs", args);
 }
 
 /** Node ids of the leaves under an item (parametrized cases, functions). */
@@ -87,9 +106,26 @@ export function expected(project: string): Record<string, string> {
   return Object.fromEntries(Object.entries(data.tests).map(([id, t]) => [id, t.run1 === "failed" ? "failed" : t.run1]).sort());
 }
 
-/** Asks the server host for a screenshot of the workbench now (test-results/<name>.png). */
-export async function screenshot(name: string): Promise<void> {
-  await new Promise((r) => setTimeout(r, 1500)); // let the workbench paint
-  console.log(`[[otd-screenshot:${name}]]`);
-  await new Promise((r) => setTimeout(r, 1500));
+/** Asks the server host for a screenshot of the workbench (test-results/<pass>-<name>.png) and
+ * waits for its acknowledgement. With `waitFor`, the host first waits until that text is on screen
+ * inside `selector`, and the result carries the selector's visible text for the test to check. */
+export async function screenshot(name: string, waitFor?: { selector: string; text: string }): Promise<{ ok: boolean; text?: string; error?: string }> {
+  const dir = process.env["ORM_TD_SHOT_DIR"];
+  if (!dir) return { ok: false, error: "no screenshot host (desktop host)" };
+  const full = `${process.env["ORM_TD_SHOT_PREFIX"] ?? ""}${name}`;
+  const ackFile = path.join(dir, `${full}.json`);
+  fs.rmSync(ackFile, { force: true });
+  console.log(`[[otd-screenshot:${JSON.stringify({ name: full, waitFor })}]]`);
+  await until(`the screenshot ${full}`, () => fs.existsSync(ackFile) || undefined, 60_000);
+  return JSON.parse(fs.readFileSync(ackFile, "utf8")) as { ok: boolean; text?: string; error?: string };
+}
+
+export async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

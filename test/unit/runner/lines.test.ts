@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { PROTOCOL_VERSION as v } from "../../../src/core/protocol";
 import { LineSplitter, parseMessage } from "../../../src/core/runner";
 
 describe("runner: message lines", () => {
@@ -16,7 +17,7 @@ describe("runner: message lines", () => {
   });
 
   it("parses a valid message", () => {
-    const p = parseMessage('{"v":1,"type":"started","nodeid":"t.py::a","extra":true}');
+    const p = parseMessage(`{"v":${v},"type":"started","nodeid":"t.py::a","extra":true}`);
     assert.ok(p.ok);
     assert.equal(p.message.type, "started");
   });
@@ -25,10 +26,10 @@ describe("runner: message lines", () => {
     const cases: Array<[string, RegExp]> = [
       ["not json", /not JSON/],
       ["[1]", /not a JSON object/],
-      ['{"v":2,"type":"started","nodeid":"x"}', /protocol version 2, expected 1/],
-      ['{"v":1,"type":"nope"}', /unknown message type/],
-      ['{"v":1,"type":"finished","nodeid":"x","outcome":"weird","duration":0}', /outcome/],
-      ['{"v":1,"type":"report","nodeid":"x","when":"call","outcome":"passed"}', /duration/],
+      [`{"v":${v + 1},"type":"started","nodeid":"x"}`, new RegExp(`protocol version ${v + 1}, expected ${v}`)],
+      [`{"v":${v},"type":"nope"}`, /unknown message type/],
+      [`{"v":${v},"type":"finished","nodeid":"x","outcome":"weird","duration":0}`, /outcome/],
+      [`{"v":${v},"type":"report","nodeid":"x","when":"call","outcome":"passed"}`, /duration/],
     ];
     for (const [line, reason] of cases) {
       const p = parseMessage(line);
