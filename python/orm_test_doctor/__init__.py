@@ -6,3 +6,5 @@ The message format is defined in src/core/protocol.ts.
 
 PROTOCOL_VERSION = 1
 SOCKET_ENV = "ORM_TEST_DOCTOR_SOCKET"
+# "0" turns runtime provenance (provenance.py) off; anything else, or unset, leaves it on.
+TRACE_ENV = "ORM_TEST_DOCTOR_TRACE"

@@ -16,12 +16,13 @@ import sys
 
 import pytest
 
-from . import SOCKET_ENV
+from . import SOCKET_ENV, TRACE_ENV
 from .errors import error_data
 from .transport import Channel
 from .tree import collected_messages, tree_from_ids
 
 ATTR = "orm_test_doctor"
+PROV_ATTR = "orm_test_doctor_provenance"
 
 _channel = None  # set in pytest_configure of the reporting process
 _state = {}  # nodeid -> {"phases": {when: outcome}, "duration": float, "wasxfail": bool}
@@ -31,6 +32,7 @@ _root = [None]
 _abs_cache = {}
 _enabled_flag = [None]
 _urgent_finish = [False]  # every `finished` goes out at once (xdist controller)
+_tracer = [None]  # provenance.Tracer in every process that runs tests (xdist workers too)
 
 
 def _enabled():
@@ -53,6 +55,7 @@ def _send(msg_type, flush=False, **fields):
 def pytest_configure(config):
     global _channel
     _enabled_flag[0] = None
+    _start_tracer(config)
     if _enabled() and not _is_worker(config):
         _channel = Channel(os.environ[SOCKET_ENV])
         _state.clear()
@@ -63,8 +66,32 @@ def pytest_configure(config):
         _root[0] = str(getattr(config, "rootpath", None) or config.rootdir)
 
 
+def _start_tracer(config):
+    if not _enabled() or os.environ.get(TRACE_ENV, "1") == "0" or _tracer[0] is not None:
+        return
+    try:
+        import sqlalchemy  # noqa: F401  (no SQLAlchemy, nothing to trace)
+    except ImportError:
+        return
+    try:
+        from .provenance import Tracer
+
+        tracer = Tracer(str(getattr(config, "rootpath", None) or config.rootdir))
+    except Exception as exc:  # the run goes on untraced
+        sys.stderr.write("orm_test_doctor: tracing unavailable: %r\n" % (exc,))
+        return
+    try:
+        tracer.install()
+    except Exception as exc:
+        tracer.fail(exc)
+    _tracer[0] = tracer
+
+
 def pytest_unconfigure(config):
     global _channel
+    tracer, _tracer[0] = _tracer[0], None
+    if tracer is not None:
+        tracer.uninstall()
     if _channel is not None and not _is_worker(config):
         _channel.close()
         _channel = None
@@ -147,9 +174,72 @@ def pytest_xdist_node_collection_finished(node, ids):
 # --- running -----------------------------------------------------------------------------------
 
 
+# --- provenance --------------------------------------------------------------------------------
+
+
+def _traced_phase(item, phase):
+    tracer = _tracer[0]
+    if tracer is not None and tracer.enabled:
+        if phase == "setup":
+            tracer.site.register_test(item)
+        tracer.start(item.nodeid, phase)
+    return tracer
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    tracer = _traced_phase(item, "setup")
+    yield
+    if tracer is not None:
+        tracer.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    tracer = _traced_phase(item, "call")
+    yield
+    if tracer is not None:
+        tracer.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    tracer = _traced_phase(item, "teardown")
+    yield
+    if tracer is not None:
+        tracer.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    tracer = _tracer[0]
+    if tracer is not None and tracer.enabled:
+        try:
+            tracer.site.register_fixture(fixturedef)
+        except Exception as exc:
+            tracer.fail(exc)
+    yield
+
+
+def _attach_provenance(item, report):
+    tracer = _tracer[0]
+    if tracer is None:
+        return
+    try:
+        tracer.check_survivors()
+        summary = tracer.summary()
+    except Exception as exc:
+        tracer.fail(exc)
+        summary = {"warning": tracer.warning}
+    if summary:
+        setattr(report, PROV_ATTR, summary)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
+    if call.when == "teardown":
+        _attach_provenance(item, outcome.get_result())
     if not _enabled() or call.excinfo is None:
         return
     try:
@@ -203,6 +293,9 @@ def pytest_runtest_logreport(report):
     if worker:
         fields["worker"] = worker
     _send("report", report.outcome == "failed", **fields)
+    prov = getattr(report, PROV_ATTR, None)
+    if isinstance(prov, dict) and prov:
+        _send("provenance", nodeid=report.nodeid, **(dict(prov, worker=worker) if worker else prov))
 
     state = _state.setdefault(report.nodeid, {"phases": {}, "duration": 0.0, "wasxfail": False})
     state["phases"][when] = report.outcome

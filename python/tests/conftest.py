@@ -108,14 +108,14 @@ class Project:
     def __init__(self, path):
         self.path = path
 
-    def run(self, *args, socket_address="server", tcp=False, timeout=120):
+    def run(self, *args, socket_address="server", tcp=False, timeout=120, env=None):
         server = Server(tcp=tcp) if socket_address == "server" else None
         address = server.address if server else socket_address
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "pytest", "-p", "orm_test_doctor.plugin", *args],
                 cwd=str(self.path),
-                env=subprocess_env(address),
+                env=dict(subprocess_env(address), **(env or {})),
                 capture_output=True,
                 text=True,
                 timeout=timeout,

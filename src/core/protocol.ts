@@ -7,6 +7,8 @@
 
 export const PROTOCOL_VERSION = 1;
 export const SOCKET_ENV = "ORM_TEST_DOCTOR_SOCKET";
+/** "0" turns the plugin's runtime provenance off (python/orm_test_doctor/provenance.py). */
+export const TRACE_ENV = "ORM_TEST_DOCTOR_TRACE";
 
 export type Phase = "setup" | "call" | "teardown";
 export type Outcome = "passed" | "failed" | "skipped";
@@ -64,6 +66,79 @@ export interface Range {
   endLine?: number;
 }
 
+/** Who made a write: the factory (with its persistence), the fixture being set up or torn down,
+ * the test body. Lines 0-based, paths absolute. */
+export interface WriteSite {
+  kind: "factory" | "fixture" | "test" | "other";
+  factory?: {
+    name: string;
+    model?: string | null;
+    persistence?: "flush" | "commit" | string;
+    file?: string;
+    line?: number;
+    /** The user's own _create/_save in the factory's MRO, and whether its source calls .commit(). */
+    override?: { method: "_create" | "_save"; owner: string; file: string; line: number; commits: boolean | null };
+  };
+  fixture?: { name: string; scope: string; file?: string; line?: number };
+  test?: string; // nodeid of the test whose function is on the stack
+}
+
+/** Rows of one table written by one site in one test phase, and what became of them. */
+export interface WriteGroup {
+  engine: string;
+  table: string;
+  op: "insert" | "update" | "delete";
+  phase: Phase | null;
+  by: WriteSite;
+  frame?: Frame; // first frame of the user's code
+  count: number;
+  committed: number; // durable: committed, or released as pysqlite's outermost savepoint
+  rolledBack: number;
+  /** Unique / primary-key values of up to 20 rows: {"email": ["a@x"], "id": [1]}. */
+  keys?: Array<Record<string, unknown[]>>;
+  checked?: number; // inserted rows looked up after teardown
+  survived?: number; // of those, still there for the next test
+}
+
+/** The row a failing INSERT collided with. */
+export interface Conflict {
+  engine: string;
+  table: string;
+  columns: string[];
+  values: unknown[];
+  /** Written earlier in this process (this run, or this xdist worker). */
+  writer?: { nodeid: string; phase: Phase | null; by: WriteSite; frame?: Frame; state: "open" | "committed" | "rolledBack"; survived?: boolean };
+  /** Not written by this process but present: from before the run, or another worker. */
+  existing?: true;
+  /** Where the failing statement came from. */
+  at?: { by: WriteSite; frame?: Frame | null };
+}
+
+export interface EngineData {
+  id: string;
+  url: string; // password removed
+  dialect: string;
+  driver: string;
+  pool: string;
+  persistent: boolean; // a file or a server outlives the process; in-memory SQLite does not
+  file?: string;
+  /** Where the run first used it (its first statement): the fixture, test or module. */
+  firstUse?: { by: WriteSite; frame?: Frame | null; nodeid: string | null };
+}
+
+/** A test's runtime provenance, summarized by the plugin (sent after its teardown). */
+export interface Provenance {
+  writes?: WriteGroup[];
+  reads?: string[]; // tables its SELECTs read
+  conflicts?: Conflict[];
+  tx?: Record<string, number>; // commit, rollback, savepoint, releaseSavepoint, rollbackSavepoint, durableRelease
+  /** pysqlite without BEGIN: who opened the SAVEPOINT that was really the outermost transaction. */
+  sites?: { outermostSavepoint?: { by: WriteSite; frame?: Frame | null } };
+  engines?: EngineData[]; // first seen during this test
+  baselines?: Array<{ engine: string; table: string; rows: number }>; // rows a table held at its first touch
+  warning?: string; // the tracer failed and switched itself off
+}
+
 export type Message =
   | { v: number; type: "hello"; pid: number; python: string; pytest: string; rootdir: string; args: string[]; plugins: string[]; xdistWorkers?: number }
   | { v: number; type: "collected"; nodeid: string; kind: "file" | "class" | "function" | "case"; name: string; file: string; range?: Range; parent?: string; markers?: string[] }
@@ -72,4 +147,5 @@ export type Message =
   | { v: number; type: "started"; nodeid: string; worker?: string }
   | { v: number; type: "report"; nodeid: string; when: Phase; outcome: Outcome; duration: number; longrepr?: string; location?: Frame; sections?: Array<[string, string]>; error?: ErrorData; wasxfail?: boolean; worker?: string }
   | { v: number; type: "finished"; nodeid: string; outcome: "passed" | "failed" | "errored" | "skipped"; duration: number; worker?: string }
+  | ({ v: number; type: "provenance"; nodeid: string; worker?: string } & Provenance)
   | { v: number; type: "session_finished"; exitstatus: number };

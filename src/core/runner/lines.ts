@@ -63,6 +63,7 @@ const CHECKS: Record<Message["type"], Check[]> = {
   started: [str("nodeid")],
   report: [str("nodeid"), oneOf("when", ["setup", "call", "teardown"]), oneOf("outcome", ["passed", "failed", "skipped"]), num("duration")],
   finished: [str("nodeid"), oneOf("outcome", ["passed", "failed", "errored", "skipped"]), num("duration")],
+  provenance: [str("nodeid")],
   session_finished: [num("exitstatus")],
 };
 

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Message } from "../protocol";
-import { SOCKET_ENV } from "../protocol";
+import { SOCKET_ENV, TRACE_ENV } from "../protocol";
 import { LineSplitter, parseMessage, type ProtocolError } from "./lines";
 import { killTree } from "./processTree";
 import { classifyExit, type Problem } from "./problems";
@@ -23,6 +23,8 @@ export interface PytestOptions {
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL on cancel. Default 1000 ms. */
   killGraceMs?: number;
+  /** Runtime provenance in the plugin (default on); false sends nothing of it. */
+  trace?: boolean;
 }
 
 export interface ExitInfo {
@@ -51,6 +53,7 @@ export function pytestEnv(opts: PytestOptions, socketAddress: string): Record<st
   const current = env["PYTHONPATH"];
   env["PYTHONPATH"] = current ? opts.pluginDir + path.delimiter + current : opts.pluginDir;
   env[SOCKET_ENV] = socketAddress;
+  if (opts.trace === false) env[TRACE_ENV] = "0";
   env["PYTHONUNBUFFERED"] ??= "1"; // output streams live instead of in 8 KB blocks
   return env;
 }

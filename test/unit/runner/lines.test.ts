@@ -22,6 +22,18 @@ describe("runner: message lines", () => {
     assert.equal(p.message.type, "started");
   });
 
+  it("parses a provenance message (runtime provenance of one test)", () => {
+    const line = JSON.stringify({
+      v, type: "provenance", nodeid: "t.py::a",
+      writes: [{ engine: "e1", table: "users", op: "insert", phase: "call", by: { kind: "factory", factory: { name: "UserFactory", persistence: "commit" } }, count: 1, committed: 1, rolledBack: 0, keys: [{ email: ["a@x"] }], checked: 1, survived: 1 }],
+      conflicts: [],
+    });
+    const p = parseMessage(line);
+    assert.ok(p.ok);
+    assert.ok(p.message.type === "provenance" && p.message.writes?.[0]?.by.factory?.persistence === "commit");
+    assert.equal(parseMessage(JSON.stringify({ v, type: "provenance" })).ok, false, "a provenance message names its test");
+  });
+
   it("turns bad lines into protocol errors instead of throwing", () => {
     const cases: Array<[string, RegExp]> = [
       ["not json", /not JSON/],

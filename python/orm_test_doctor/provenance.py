@@ -1,0 +1,485 @@
+"""Runtime provenance: who wrote which rows, inside which transaction, and whether they outlived
+the test that wrote them. Summarized per test (never a raw event stream) and attached to the
+test's teardown report, so it also travels from xdist workers to the controller.
+
+Listens to SQLAlchemy's class-level events (every Engine and Session, including ones created at
+import time before pytest started). Any error inside the tracer switches it off for the rest of
+the run and is reported once; it never changes a test's outcome."""
+
+import json
+import os
+import re
+import sys
+
+from .sites import Attribution
+
+MAX_KEYS = 20  # unique values kept per write group (enough to name a conflict, bounded)
+MAX_CHECKS = 50  # rows looked up per test after teardown
+
+_TABLES_RE = re.compile(r'\b(?:FROM|JOIN)\s+[`"\[]?([A-Za-z_][\w$]*)', re.I)
+
+
+def _dbapi(conn):
+    """The DBAPI connection under a SQLAlchemy Connection (1.4: .connection, 2.0: .dbapi_connection)."""
+    fairy = conn.connection
+    return getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+
+
+def unique_sets(table):
+    """Column-name tuples that are unique in `table`: primary key, unique constraints and indexes."""
+    from sqlalchemy import UniqueConstraint
+
+    sets = []
+    pk = tuple(c.name for c in table.primary_key.columns)
+    for cons in table.constraints:
+        if isinstance(cons, UniqueConstraint) and cons.columns:
+            sets.append(tuple(c.name for c in cons.columns))
+    for col in table.columns:
+        if col.unique:
+            sets.append((col.name,))
+    for index in table.indexes:
+        if index.unique:
+            sets.append(tuple(c.name for c in index.columns if hasattr(c, "name")))
+    out = []
+    for s in sets:
+        if s and s not in out:
+            out.append(s)
+    return pk, out
+
+
+class EngineInfo:
+    def __init__(self, engine_id, engine):
+        url = engine.url
+        self.id = engine_id
+        try:
+            shown = url.render_as_string(hide_password=True)
+        except Exception:
+            shown = repr(url)
+        database = url.database or ""
+        self.memory = url.get_backend_name() == "sqlite" and (not database or database == ":memory:" or "mode=memory" in str(url))
+        self.data = {
+            "id": engine_id,
+            "url": shown,
+            "dialect": engine.dialect.name,
+            "driver": engine.dialect.driver,
+            "pool": type(engine.pool).__name__,
+            # a file or a server keeps its rows after the process ends; an in-memory SQLite does not
+            "persistent": not self.memory,
+        }
+        if url.get_backend_name() == "sqlite" and not self.memory:
+            self.data["file"] = os.path.abspath(database)
+        self.engine = engine
+        self.last_dbapi = None  # in-memory SQLite: the one connection that holds the data
+        self.reader = None
+        self.baseline = {}  # table -> {"rows": n} at its first touch this run
+
+
+class Tracer:
+    def __init__(self, rootdir):
+        self.enabled = True
+        self.warning = None  # set once when the tracer failed and switched itself off
+        self.rootdir = rootdir
+        self.site = Attribution(rootdir)
+        self.engines = {}  # id(engine) -> EngineInfo
+        self.new_engines = []  # engines first seen since the last summary
+        self.new_baselines = []  # tables first touched since the last summary, with their row counts
+        self.current = None  # (nodeid, phase)
+        self.test = None  # the per-test record being built
+        self.pending = {}  # id(dbapi connection) -> [write records] in its open transaction
+        self.savepoints = {}  # id(dbapi connection) -> [(name, index into pending, outermost)]
+        self.index = {}  # (engine id, table, cols, values) -> write record (latest)
+        self._busy = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def install(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        self._listeners = []
+        for name, fn in (
+            ("before_cursor_execute", self._before_execute),
+            ("after_cursor_execute", self._after_execute),
+            ("handle_error", self._handle_error),
+            ("commit", self._commit),
+            ("rollback", self._rollback),
+            ("savepoint", self._savepoint),
+            ("rollback_savepoint", self._rollback_savepoint),
+            ("release_savepoint", self._release_savepoint),
+        ):
+            guarded = self._guard(fn)
+            event.listen(Engine, name, guarded)
+            self._listeners.append((name, guarded))
+
+    def uninstall(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        for name, fn in getattr(self, "_listeners", []):
+            try:
+                event.remove(Engine, name, fn)
+            except Exception:
+                pass
+        for info in self.engines.values():
+            if info.reader is not None:
+                try:
+                    info.reader.dispose()
+                except Exception:
+                    pass
+
+    def _guard(self, fn):
+        def guarded(*args, **kwargs):
+            if not self.enabled or self._busy:
+                return None
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:  # never break the user's run
+                self.fail(exc)
+            return None
+
+        return guarded
+
+    def fail(self, exc):
+        self.enabled = False
+        if self.warning is None:
+            self.warning = "tracing switched off after an internal error: %s: %s" % (type(exc).__name__, exc)
+
+    def start(self, nodeid, phase):
+        if self.test is None or self.test["nodeid"] != nodeid:
+            self.test = {"nodeid": nodeid, "writes": {}, "reads": set(), "conflicts": [], "tx": {}, "rows": [], "sites": {}}
+        self.current = (nodeid, phase)
+
+    def stop(self):
+        self.current = None
+
+    # --- engine events ------------------------------------------------------------------------
+
+    def _engine(self, conn):
+        engine = conn.engine
+        info = self.engines.get(id(engine))
+        if info is None or info.engine is not engine:
+            info = self.engines[id(engine)] = EngineInfo("e%d" % (len(self.engines) + 1), engine)
+            # where the run first used it: the fixture or module that binds the tests to it
+            site = self.site.describe(sys._getframe(3), self.current)
+            info.data["firstUse"] = {"by": site["by"], "frame": site["frame"], "nodeid": self.current[0] if self.current else None}
+            self.new_engines.append(info.data)
+        if info.memory:
+            info.last_dbapi = _dbapi(conn)
+        return info
+
+    def _before_execute(self, conn, cursor, statement, parameters, context, executemany):
+        info = self._engine(conn)
+        if self.test is None or context is None:
+            return
+        table = self._dml_table(context)
+        if table is not None:
+            tables = [table.name]
+        elif statement[:6].upper() == "SELECT":
+            tables = sorted(set(_TABLES_RE.findall(statement)))
+            self.test["reads"].update(tables)
+        else:
+            return
+        for name in tables:
+            if name not in info.baseline:
+                # first touch this run: what was there before (rows of an earlier run, say)
+                row = self._read(info, name, {}, "COUNT(*)")
+                info.baseline[name] = None if row is None else {"rows": int(row[0])}
+                if row is not None:
+                    self.new_baselines.append({"engine": info.id, "table": name, "rows": int(row[0])})
+
+    def _dml_table(self, context):
+        if not (getattr(context, "isinsert", False) or getattr(context, "isupdate", False) or getattr(context, "isdelete", False)):
+            return None
+        compiled = getattr(context, "compiled", None)
+        stmt = getattr(compiled, "statement", None)
+        table = getattr(stmt, "table", None)
+        return table if hasattr(table, "columns") else None
+
+    def _after_execute(self, conn, cursor, statement, parameters, context, executemany):
+        if self.test is None or context is None:
+            return
+        table = self._dml_table(context)
+        if table is None:
+            return
+        op = "insert" if context.isinsert else "update" if context.isupdate else "delete"
+        info = self._engine(conn)
+        rows = getattr(context, "compiled_parameters", None) or [{}]
+        pk, uniques = unique_sets(table)
+        site = self.site.describe(sys._getframe(2), self.current)
+        group_key = (info.id, table.name, op, site["key"])
+        group = self.test["writes"].get(group_key)
+        if group is None:
+            group = self.test["writes"][group_key] = {
+                "engine": info.id,
+                "table": table.name,
+                "op": op,
+                "phase": self.current[1] if self.current else None,
+                "by": site["by"],
+                "count": 0,
+                "committed": 0,
+                "rolledBack": 0,
+                "keys": [],
+            }
+            if site["frame"]:
+                group["frame"] = site["frame"]
+        lastrowid = getattr(cursor, "lastrowid", None) if op == "insert" and len(rows) == 1 else None
+        dbapi_id = id(_dbapi(conn))
+        for params in rows:
+            group["count"] += 1
+            key = {}
+            for cols in uniques:
+                if all(params.get(c) is not None for c in cols):
+                    key[",".join(cols)] = [_plain(params[c]) for c in cols]
+            pkv = [params.get(c) for c in pk]
+            if op == "insert" and len(pk) == 1 and pkv[0] is None and lastrowid:
+                pkv = [lastrowid]
+            if pk and all(v is not None for v in pkv):
+                key.setdefault(",".join(pk), [_plain(v) for v in pkv])
+            record = {"group": group, "key": key, "table": table, "engine": info, "state": "open"}
+            if key and len(group["keys"]) < MAX_KEYS:
+                group["keys"].append(key)
+            if op == "insert":
+                for cols, values in key.items():
+                    self.index[(info.id, table.name, cols, _hashable(values))] = (record, self.test["nodeid"])
+                if key and len(self.test["rows"]) < MAX_CHECKS:
+                    self.test["rows"].append(record)
+            self.pending.setdefault(dbapi_id, []).append(record)
+
+    def _tx(self, name):
+        if self.test is not None:
+            self.test["tx"][name] = self.test["tx"].get(name, 0) + 1
+
+    def _commit(self, conn):
+        self._engine(conn)
+        self._tx("commit")
+        for record in self.pending.pop(id(_dbapi(conn)), []):
+            self._settle(record, "committed")
+        self.savepoints.pop(id(_dbapi(conn)), None)
+
+    def _rollback(self, conn):
+        self._engine(conn)
+        self._tx("rollback")
+        for record in self.pending.pop(id(_dbapi(conn)), []):
+            self._settle(record, "rolledBack")
+        self.savepoints.pop(id(_dbapi(conn)), None)
+
+    def _savepoint(self, conn, name):
+        self._engine(conn)
+        self._tx("savepoint")
+        dbapi = _dbapi(conn)
+        # pysqlite's legacy transaction handling sends no BEGIN: a SAVEPOINT with no transaction
+        # open is itself the outermost transaction, and releasing it commits.
+        outermost = getattr(dbapi, "in_transaction", True) is False
+        self.savepoints.setdefault(id(dbapi), []).append((name, len(self.pending.get(id(dbapi), [])), outermost))
+        if outermost and self.test is not None and "outermostSavepoint" not in self.test["sites"]:
+            site = self.site.describe(sys._getframe(2), self.current)
+            self.test["sites"]["outermostSavepoint"] = {"by": site["by"], "frame": site["frame"]}
+
+    def _pop_savepoint(self, conn, name):
+        """The savepoint being released or rolled back, and any opened after it. 1.4 announces a
+        new savepoint before naming it (name None), so an unnamed entry matches any name."""
+        stack = self.savepoints.get(id(_dbapi(conn)), [])
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][0] in (name, None) or name is None:
+                entry = stack[i]
+                del stack[i:]
+                return entry
+        return None
+
+    def _rollback_savepoint(self, conn, name, context=None):
+        self._tx("rollbackSavepoint")
+        entry = self._pop_savepoint(conn, name)
+        if entry is None:
+            return
+        pending = self.pending.get(id(_dbapi(conn)), [])
+        for record in pending[entry[1]:]:
+            self._settle(record, "rolledBack")
+        del pending[entry[1]:]
+
+    def _release_savepoint(self, conn, name, context=None):
+        self._tx("releaseSavepoint")
+        entry = self._pop_savepoint(conn, name)
+        if entry is not None and entry[2]:
+            self._tx("durableRelease")
+            for record in self.pending.pop(id(_dbapi(conn)), []):
+                self._settle(record, "committed")
+
+    def _settle(self, record, state):
+        if record["state"] != "open":
+            return
+        record["state"] = state
+        record["group"][state] += 1
+
+    def _handle_error(self, context):
+        from sqlalchemy import exc as sa_exc
+
+        if self.test is None or not isinstance(getattr(context, "sqlalchemy_exception", None), sa_exc.IntegrityError):
+            return
+        ctx = context.execution_context
+        table = self._dml_table(ctx) if ctx is not None else None
+        if table is None:
+            return
+        info = self._engine(context.connection)
+        _, uniques = unique_sets(table)
+        seen = 0
+        at = None  # where the failing statement came from (the victim's own call)
+        for params in getattr(ctx, "compiled_parameters", None) or []:
+            for cols in uniques:
+                if not all(params.get(c) is not None for c in cols):
+                    continue
+                values = [_plain(params[c]) for c in cols]
+                hit = self.index.get((info.id, table.name, ",".join(cols), _hashable(values)))
+                conflict = {"engine": info.id, "table": table.name, "columns": list(cols), "values": values}
+                if at is None:
+                    at = self.site.describe(sys._getframe(2), self.current)
+                conflict["at"] = {"by": at["by"], "frame": at["frame"]}
+                if hit is not None:
+                    record, nodeid = hit
+                    group = record["group"]
+                    conflict["writer"] = {"nodeid": nodeid, "phase": group["phase"], "by": group["by"], "state": record["state"]}
+                    if group.get("frame"):
+                        conflict["writer"]["frame"] = group["frame"]
+                    if record.get("survived") is not None:
+                        conflict["writer"]["survived"] = record["survived"]
+                else:
+                    found = self._exists(info, table, dict(zip(cols, values)))
+                    if found is not None:
+                        conflict["existing"] = found  # there, and not written by this run's tracer
+                self.test["conflicts"].append(conflict)
+                seen += 1
+                if seen >= 5:
+                    return
+
+    # --- reads on the side --------------------------------------------------------------------
+
+    def _read(self, info, table, where, what, conn=None):
+        """`SELECT what FROM table WHERE col = value AND ...`, where the next test would look: on a
+        connection of its own for files and servers, on the one shared connection of an in-memory
+        SQLite (a plain SELECT there starts no transaction). None when it cannot tell."""
+        name = table.name if hasattr(table, "name") else table
+        cols = list(where)
+        self._busy = True
+        try:
+            if info.memory:
+                if info.last_dbapi is None:
+                    return None
+                sql = "SELECT %s FROM %s" % (what, _quote(name))
+                if cols:
+                    sql += " WHERE " + " AND ".join("%s = ?" % _quote(c) for c in cols)
+                cur = info.last_dbapi.cursor()
+                try:
+                    cur.execute(sql, [where[c] for c in cols])
+                    return cur.fetchone()
+                finally:
+                    cur.close()
+            from sqlalchemy import and_, column, literal_column, select, table as sa_table
+
+            t = sa_table(name, *[column(c) for c in cols])
+            stmt = select(literal_column(what)).select_from(t)
+            if cols:
+                stmt = stmt.where(and_(*[t.c[c] == where[c] for c in cols]))
+            if conn is not None:
+                row = conn.execute(stmt).fetchone()
+            else:
+                with self._reader(info).connect() as c:
+                    row = c.execute(stmt).fetchone()
+            return tuple(row) if row is not None else None
+        except Exception:
+            return None  # a missing table, a locked file: no evidence rather than a broken run
+        finally:
+            self._busy = False
+
+    def _reader(self, info):
+        # NullPool: no connection of ours stays open to block the user's DROP DATABASE
+        if info.reader is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            args = {"timeout": 1} if info.engine.dialect.name == "sqlite" else {}
+            info.reader = create_engine(info.engine.url, poolclass=NullPool, connect_args=args)
+        return info.reader
+
+    def _exists(self, info, table, where):
+        return None if self._read(info, table, where, "1") is None else True
+
+    def check_survivors(self):
+        """After teardown: which rows this test inserted are still there for the next test."""
+        if self.test is None or not self.enabled:
+            return
+        by_engine = {}
+        for record in self.test["rows"]:
+            if record["state"] == "rolledBack":
+                record["survived"] = False
+            else:
+                by_engine.setdefault(record["engine"], []).append(record)
+        for info, records in by_engine.items():
+            conn = None
+            try:
+                if not info.memory:
+                    self._busy = True
+                    try:
+                        conn = self._reader(info).connect()
+                    finally:
+                        self._busy = False
+                for record in records:
+                    cols, values = next(iter(record["key"].items()))
+                    record["survived"] = self._read(info, record["table"], dict(zip(cols.split(","), values)), "1", conn) is not None
+            except Exception:
+                continue
+            finally:
+                if conn is not None:
+                    self._busy = True
+                    try:
+                        conn.close()
+                    except Exception:
+                        pass
+                    self._busy = False
+        for record in self.test["rows"]:
+            if "survived" in record:
+                group = record["group"]
+                group["checked"] = group.get("checked", 0) + 1
+                group["survived"] = group.get("survived", 0) + (1 if record["survived"] else 0)
+
+    def summary(self):
+        """The test's provenance as plain JSON data; resets the per-test state."""
+        test, self.test = self.test, None
+        out = {}
+        if test is not None:
+            writes = []
+            for group in test["writes"].values():
+                g = dict(group)
+                if not g["keys"]:
+                    del g["keys"]
+                writes.append(g)
+            if writes:
+                out["writes"] = writes
+            if test["reads"]:
+                out["reads"] = sorted(test["reads"])
+            if test["conflicts"]:
+                out["conflicts"] = test["conflicts"]
+            if test["tx"]:
+                out["tx"] = test["tx"]
+            if test["sites"]:
+                out["sites"] = test["sites"]
+        if self.new_engines:
+            out["engines"], self.new_engines = self.new_engines, []
+        if self.new_baselines:
+            out["baselines"], self.new_baselines = self.new_baselines, []
+        if self.warning:
+            out["warning"] = self.warning
+        # plain JSON types only: xdist's execnet refuses str subclasses such as quoted_name
+        return json.loads(json.dumps(out, default=repr))
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def _hashable(values):
+    return tuple(repr(v) for v in values)
+
+
+def _quote(name):
+    return '"%s"' % str(name).replace('"', '""')

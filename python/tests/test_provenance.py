@@ -1,0 +1,241 @@
+"""Runtime provenance (provenance.py) on the real example projects and on small projects made
+here: who wrote which row, in which transaction, whether it survived, and who wrote the row a
+failing INSERT collided with. Runs on both stacks (the Python layer runs this file twice)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import Project, xdist_usable
+from orm_test_doctor import TRACE_ENV
+
+PROJECTS = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "projects"
+
+
+def example(name, tmp_path):
+    dest = tmp_path / name
+    shutil.copytree(PROJECTS / name, dest, ignore=shutil.ignore_patterns("*.db", "__pycache__"))
+    return Project(dest)
+
+
+def provenance(res):
+    return {m["nodeid"]: m for m in res.of("provenance")}
+
+
+def writes(prov, nodeid, table="users"):
+    return [w for w in prov.get(nodeid, {}).get("writes", []) if w["table"] == table]
+
+
+def test_commit_factory_names_the_writer_of_the_conflicting_row(tmp_path):
+    res = example("commit_factory", tmp_path).run("-q")
+    prov = provenance(res)
+    [w] = writes(prov, "tests/test_accounts.py::test_create_alice")
+    assert w["op"] == "insert" and w["phase"] == "call" and w["count"] == 1
+    factory = w["by"]["factory"]
+    assert (factory["name"], factory["persistence"], factory["model"]) == ("UserFactory", "commit", "User")
+    assert factory["file"].endswith("commit_factory/factories.py") and factory["line"] == 11  # 0-based: `class UserFactory`
+    assert w["by"]["kind"] == "factory" and w["by"]["test"] == "tests/test_accounts.py::test_create_alice"
+    assert w["frame"]["file"].endswith("tests/test_accounts.py") and w["frame"]["line"] == 4  # `UserFactory()` in the test
+    assert (w["committed"], w["rolledBack"], w["checked"], w["survived"]) == (1, 0, 1, 1)
+    assert {"email": ["alice@example.com"], "id": [1]} in w["keys"]
+
+    for victim in ("tests/test_profile.py::test_rename_user", "tests/test_profile.py::test_deactivate_user"):
+        [conflict] = prov[victim]["conflicts"]
+        assert (conflict["table"], conflict["columns"], conflict["values"]) == ("users", ["email"], ["alice@example.com"])
+        writer = conflict["writer"]
+        assert writer["nodeid"] == "tests/test_accounts.py::test_create_alice"
+        assert writer["state"] == "committed" and writer["survived"] is True
+        assert writer["by"]["factory"]["name"] == "UserFactory"
+
+    # the row-count test reads the table others leaked into
+    assert prov["tests/test_profile.py::test_users_table_starts_empty"]["reads"] == ["users"]
+    [engine] = prov["tests/test_accounts.py::test_create_alice"]["engines"]
+    assert engine["url"] == "sqlite://" and engine["pool"] == "StaticPool" and engine["persistent"] is False
+    assert engine["dialect"] == "sqlite" and engine["driver"] == "pysqlite"
+    assert prov["tests/test_accounts.py::test_create_alice"]["baselines"] == [{"engine": engine["id"], "table": "users", "rows": 0}]
+    # tracing never changes outcomes
+    assert res.finished()["tests/test_profile.py::test_rename_user"] == "failed"
+    assert res.finished()["tests/test_accounts.py::test_create_alice"] == "passed"
+
+
+def test_a_released_savepoint_without_begin_is_a_durable_commit_on_pysqlite(tmp_path):
+    prov = provenance(example("savepoint_commit", tmp_path).run("-q"))
+    [naive] = writes(prov, "tests/test_naive_savepoint.py::test_signup_commits")
+    assert (naive["committed"], naive["rolledBack"], naive["survived"]) == (1, 0, 1)
+    assert prov["tests/test_naive_savepoint.py::test_signup_commits"]["tx"]["durableRelease"] == 1
+    [conflict] = prov["tests/test_naive_savepoint.py::test_carol_again"]["conflicts"]
+    assert conflict["writer"]["nodeid"] == "tests/test_naive_savepoint.py::test_signup_commits"
+    assert conflict["writer"]["state"] == "committed"
+    # with the documented pysqlite fix (BEGIN emitted), the same release only ends a savepoint
+    [fixed] = writes(prov, "tests/test_fixed_savepoint.py::test_fixed_signup_commits")
+    assert (fixed["committed"], fixed["rolledBack"], fixed["survived"]) == (0, 1, 0)
+    assert "durableRelease" not in prov["tests/test_fixed_savepoint.py::test_fixed_signup_commits"]["tx"]
+
+
+def test_a_file_database_is_persistent_and_app_code_commits_are_the_tests(tmp_path):
+    prov = provenance(example("rollback_file_db", tmp_path).run("-q"))
+    [engine] = next(m["engines"] for m in prov.values() if "engines" in m)
+    assert engine["persistent"] is True and engine["file"].endswith("rollback_file_db/test.db")
+    [w] = writes(prov, "tests/test_services.py::test_register_alice")
+    assert w["by"]["kind"] == "test" and "factory" not in w["by"]
+    assert w["frame"]["file"].endswith("services.py")
+    assert (w["committed"], w["survived"]) == (1, 1)
+    [conflict] = prov["tests/test_services.py::test_register_normalises_email"]["conflicts"]
+    assert conflict["writer"]["nodeid"] == "tests/test_services.py::test_register_alice"
+    # the flushed factory rows were rolled back by the fixture and did not survive
+    [flushed] = writes(prov, "tests/test_factories.py::test_factory_user_is_flushed")
+    assert flushed["by"]["factory"]["persistence"] == "flush"
+    assert (flushed["committed"], flushed["rolledBack"], flushed["survived"]) == (0, 1, 0)
+
+
+def test_a_create_override_that_commits_is_named(tmp_path):
+    prov = provenance(example("create_override", tmp_path).run("-q"))
+    [w] = writes(prov, "tests/test_users.py::test_first_user_gets_sequence_email")
+    override = w["by"]["factory"]["override"]
+    assert override["method"] == "_create" and override["commits"] is True
+    assert override["file"].endswith("create_override/factories.py")
+    assert (w["committed"], w["survived"]) == (1, 1)
+
+
+def test_a_second_run_on_a_file_database_sees_rows_from_before(tmp_path):
+    proj = example("create_override", tmp_path)
+    proj.run("-q")
+    prov = provenance(proj.run("-q"))
+    baselines = [b for m in prov.values() for b in m.get("baselines", [])]
+    assert baselines and baselines[0]["table"] == "users" and baselines[0]["rows"] >= 4
+
+
+def test_a_clean_suite_leaves_nothing_behind(tmp_path):
+    prov = provenance(example("clean", tmp_path).run("-q"))
+    all_writes = [w for m in prov.values() for w in m.get("writes", [])]
+    assert len(all_writes) >= 8
+    assert sum(w.get("survived", 0) for w in all_writes) == 0
+    assert sum(w["committed"] for w in all_writes) == 0
+    # its one collision is made on purpose inside a single test, with the test's own row
+    conflicts = [(nodeid, c) for nodeid, m in prov.items() for c in m.get("conflicts", [])]
+    assert [(n, c["writer"]["nodeid"], c["writer"]["state"]) for n, c in conflicts] == [
+        ("tests/test_users.py::test_duplicate_rolled_back_inside_test", "tests/test_users.py::test_duplicate_rolled_back_inside_test", "open")
+    ]
+
+
+FIXTURE_WRITES = {
+    "models.py": """
+        from sqlalchemy import Column, Integer, String, create_engine
+        from sqlalchemy.orm import declarative_base, sessionmaker
+
+        Base = declarative_base()
+
+        class Tag(Base):
+            __tablename__ = "tags"
+            id = Column(Integer, primary_key=True)
+            name = Column(String(40), unique=True, nullable=False)
+
+        # created at import time, before the plugin's hooks run
+        engine = create_engine("sqlite:///tags.db")
+        Base.metadata.create_all(engine)
+        Session = sessionmaker(bind=engine)
+    """,
+    "conftest.py": """
+        import pytest
+        from models import Session, Tag
+
+        @pytest.fixture(scope="module")
+        def seeded():
+            s = Session()
+            s.add(Tag(name="seed"))
+            s.commit()
+            yield s
+            s.close()
+    """,
+    "test_tags.py": """
+        from models import Tag
+
+        def test_uses_seed(seeded):
+            assert seeded.query(Tag).count() >= 1
+
+        def test_adds_seed_again(seeded):
+            seeded.add(Tag(name="seed"))
+            seeded.commit()
+    """,
+}
+
+
+def test_a_fixture_write_names_the_fixture_and_an_import_time_engine_is_traced(project):
+    res = project(FIXTURE_WRITES).run("-q")
+    prov = provenance(res)
+    [w] = writes(prov, "test_tags.py::test_uses_seed", "tags")
+    assert w["phase"] == "setup" and w["by"]["kind"] == "fixture"
+    fixture = w["by"]["fixture"]
+    assert (fixture["name"], fixture["scope"]) == ("seeded", "module")
+    assert fixture["file"].endswith("conftest.py") and fixture["line"] == 3  # 0-based `def seeded():`
+    assert w["committed"] == 1
+    [conflict] = prov["test_tags.py::test_adds_seed_again"]["conflicts"]
+    assert conflict["writer"]["nodeid"] == "test_tags.py::test_uses_seed"
+    assert conflict["writer"]["by"]["fixture"]["name"] == "seeded"
+
+
+def test_tracing_can_be_turned_off(project):
+    res = project(FIXTURE_WRITES).run("-q", env={TRACE_ENV: "0"})
+    assert res.of("provenance") == []
+    assert res.finished()["test_tags.py::test_uses_seed"] == "passed"
+
+
+BROKEN_VALUE = {
+    "test_odd.py": """
+        from sqlalchemy import Column, Integer, String, create_engine
+        from sqlalchemy.orm import Session, declarative_base
+        from sqlalchemy.types import TypeDecorator
+
+        class Odd(str):
+            def __repr__(self):
+                raise RuntimeError("no repr for you")
+
+        class OddType(TypeDecorator):
+            impl = String
+            cache_ok = True
+
+            def process_bind_param(self, value, dialect):
+                return str.__str__(value)
+
+        Base = declarative_base()
+
+        class Thing(Base):
+            __tablename__ = "things"
+            id = Column(Integer, primary_key=True)
+            code = Column(OddType(20), unique=True)
+
+        def test_odd_value():
+            engine = create_engine("sqlite://")
+            Base.metadata.create_all(engine)
+            with Session(engine) as s:
+                s.add(Thing(code=Odd("x")))
+                s.commit()
+                assert s.query(Thing).count() == 1
+
+        def test_after():
+            assert True
+    """,
+}
+
+
+def test_an_error_inside_the_tracer_never_changes_an_outcome(project):
+    res = project(BROKEN_VALUE).run("-q")
+    assert res.finished() == {"test_odd.py::test_odd_value": "passed", "test_odd.py::test_after": "passed"}
+    warnings = [m["warning"] for m in res.of("provenance") if "warning" in m]
+    assert warnings and "tracing switched off" in warnings[0] and "no repr for you" in warnings[0]
+
+
+@pytest.mark.skipif(not xdist_usable()[0], reason="pytest-xdist does not run here")
+def test_under_xdist_workers_record_and_the_controller_sends(tmp_path):
+    res = example("commit_factory", tmp_path).run("-q", "-n", "2")
+    prov = provenance(res)
+    assert res.connections == 1
+    assert {m.get("worker") for m in prov.values()} <= {"gw0", "gw1"}
+    alice = writes(prov, "tests/test_accounts.py::test_create_alice")
+    assert alice and alice[0]["by"]["factory"]["name"] == "UserFactory"
+    # each worker has its own in-memory database: a collision happens only within one worker,
+    # and then it names its writer
+    for m in prov.values():
+        for conflict in m.get("conflicts", []):
+            assert conflict.get("writer") or conflict.get("existing")

@@ -1,0 +1,44 @@
+// A unique violation: the row it collided with, who wrote it and why it was still there.
+import type { Failure } from "../../failures/model";
+import type { Conflict } from "../../protocol";
+import { conflictsOf, ranBefore, uniqueKey, valueText, type RunFacts } from "../facts";
+import type { Cause } from "../model";
+import { mechanismCauses, persistentCause, polluterCause, type RowWriter } from "./writer";
+
+function sameValues(c: Conflict, f: Failure): boolean {
+  const db = f.db;
+  if (!db?.values || db.values.length === 0) return true; // the failure did not print them: trust the tracer
+  const mine = c.values.map((v) => String(v));
+  return db.values.every((v) => mine.includes(v.replace(/^'(.*)'$/, "$1")));
+}
+
+export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
+  if (failure.db?.kind !== "unique") return [];
+  const causes: Cause[] = [];
+  const conflicts = conflictsOf(facts, failure.nodeid).filter((c) => (!failure.db?.table || c.table === failure.db.table) && sameValues(c, failure));
+  for (const c of conflicts) {
+    const what = `${c.table} row (${valueText(c.columns, c.values)})`;
+    const w = c.writer;
+    if (w && w.nodeid !== failure.nodeid) {
+      const writer: RowWriter = { nodeid: w.nodeid, by: w.by, frame: w.frame, engine: c.engine, committed: w.state === "committed", survived: w.survived, what };
+      const polluter = polluterCause(facts, writer, `${failure.nodeid} then inserted the same values`, 70);
+      if (polluter) causes.push(polluter);
+      causes.push(...mechanismCauses(facts, writer, 90));
+    } else if (!w) {
+      // not written by this process: from before the run, or by another xdist worker
+      const others = (facts.inserted.get(uniqueKey(c.engine, c.table, c.columns.join(","), c.values)) ?? []).filter((x) => x.nodeid !== failure.nodeid && ranBefore(facts, x.nodeid, failure.nodeid));
+      const other = others[others.length - 1];
+      if (other) {
+        const writer: RowWriter = { nodeid: other.nodeid, by: other.group.by, frame: other.group.frame, engine: other.group.engine, committed: other.group.committed > 0, survived: (other.group.survived ?? 0) > 0, what };
+        const polluter = polluterCause(facts, writer, `${failure.nodeid} then inserted the same values`, 70);
+        if (polluter) causes.push(polluter);
+        causes.push(...mechanismCauses(facts, writer, 90));
+      } else if (c.existing) {
+        const rows = facts.baselines.get(`${c.engine}|${c.table}`);
+        const before = rows ? `; ${c.table} already held ${rows} rows when this run first touched it` : "";
+        causes.push(...persistentCause(facts, c.engine, `the ${what} was there before this run wrote anything${before}`, 95));
+      }
+    }
+  }
+  return causes;
+}
