@@ -59,14 +59,17 @@ const contexts = await Promise.all(
       plugins: [sqliteBinding],
       // web-tree-sitter calls createRequire(import.meta.url), which a CJS bundle must provide.
       define: { "import.meta.url": "__importMetaUrl" },
-      banner: { js: 'const __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
+      // cli.js is the package's bin (`npx orm-test-doctor`): it starts with a shebang.
+      banner: { js: `${out === "cli.js" ? "#!/usr/bin/env node\n" : ""}const __importMetaUrl = require("url").pathToFileURL(__filename).href;` },
     }),
   ),
 );
 copyAssets();
+const makeExecutable = () => fs.existsSync(path.join(dist, "cli.js")) && fs.chmodSync(path.join(dist, "cli.js"), 0o755);
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
   await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  makeExecutable();
 }

@@ -25,21 +25,34 @@ def _dbapi(conn):
     return getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
 
 
+_UNIQUE_CACHE = {}
+
+
 def unique_sets(table):
-    """Column-name tuples that are unique in `table`: primary key, unique constraints and indexes."""
+    """Column-name tuples that are unique in `table`: primary key, unique constraints and indexes
+    (plain str names: SQLAlchemy's quoted_name does not cross xdist's execnet)."""
+    cached = _UNIQUE_CACHE.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    result = _unique_sets(table)
+    _UNIQUE_CACHE[id(table)] = (table, result)
+    return result
+
+
+def _unique_sets(table):
     from sqlalchemy import UniqueConstraint
 
     sets = []
-    pk = tuple(c.name for c in table.primary_key.columns)
+    pk = tuple(str(c.name) for c in table.primary_key.columns)
     for cons in table.constraints:
         if isinstance(cons, UniqueConstraint) and cons.columns:
-            sets.append(tuple(c.name for c in cons.columns))
+            sets.append(tuple(str(c.name) for c in cons.columns))
     for col in table.columns:
         if col.unique:
-            sets.append((col.name,))
+            sets.append((str(col.name),))
     for index in table.indexes:
         if index.unique:
-            sets.append(tuple(c.name for c in index.columns if hasattr(c, "name")))
+            sets.append(tuple(str(c.name) for c in index.columns if hasattr(c, "name")))
     out = []
     for s in sets:
         if s and s not in out:
@@ -173,7 +186,7 @@ class Tracer:
             return
         table = self._dml_table(context)
         if table is not None:
-            tables = [table.name]
+            tables = [str(table.name)]
         elif statement[:6].upper() == "SELECT":
             tables = sorted(set(_TABLES_RE.findall(statement)))
             self.test["reads"].update(tables)
@@ -206,12 +219,12 @@ class Tracer:
         rows = getattr(context, "compiled_parameters", None) or [{}]
         pk, uniques = unique_sets(table)
         site = self.site.describe(sys._getframe(2), self.current)
-        group_key = (info.id, table.name, op, site["key"])
+        group_key = (info.id, str(table.name), op, site["key"])
         group = self.test["writes"].get(group_key)
         if group is None:
             group = self.test["writes"][group_key] = {
                 "engine": info.id,
-                "table": table.name,
+                "table": str(table.name),
                 "op": op,
                 "phase": self.current[1] if self.current else None,
                 "by": site["by"],
@@ -329,7 +342,7 @@ class Tracer:
                     continue
                 values = [_plain(params[c]) for c in cols]
                 hit = self.index.get((info.id, table.name, ",".join(cols), _hashable(values)))
-                conflict = {"engine": info.id, "table": table.name, "columns": list(cols), "values": values}
+                conflict = {"engine": info.id, "table": str(table.name), "columns": list(cols), "values": values}
                 if at is None:
                     at = self.site.describe(sys._getframe(2), self.current)
                 conflict["at"] = {"by": at["by"], "frame": at["frame"]}
@@ -467,13 +480,18 @@ class Tracer:
             out["baselines"], self.new_baselines = self.new_baselines, []
         if self.warning:
             out["warning"] = self.warning
-        # plain JSON types only: xdist's execnet refuses str subclasses such as quoted_name
-        return json.loads(json.dumps(out, default=repr))
+        # xdist carries this to the controller with execnet, which refuses anything but plain
+        # types (str subclasses such as quoted_name included): a JSON round trip there only
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            return json.loads(json.dumps(out, default=repr))
+        return out
 
 
 def _plain(value):
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or type(value) in (bool, int, float, str):
         return value
+    if isinstance(value, str):
+        return str(value)
     return repr(value)
 
 

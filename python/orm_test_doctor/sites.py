@@ -2,25 +2,38 @@
 frame of the user's own code. Found by walking the stack at the moment of a write."""
 
 import inspect
+import linecache
 import os
 
 # factory_boy methods that have the factory class in a local named `cls`
 _FACTORY_FUNCS = frozenset(("_create", "_save", "create", "_generate", "generate", "__call__", "create_batch", "_create_batch"))
 _SKIP_DIRS = frozenset(("site-packages", "dist-packages", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"))
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
+_FACTORY_DIR = os.sep + "factory" + os.sep  # factory_boy's package folder
 
 
 def _is_factory(obj):
     return isinstance(obj, type) and hasattr(obj, "_meta") and hasattr(obj, "_create") and hasattr(obj._meta, "model")
 
 
+def _past_decorators(file, line):
+    """1-based line of the `def`/`class` a decorated definition starting at `line` opens with."""
+    for n in range(line, line + 50):
+        text = linecache.getline(file, n).lstrip()
+        if not text:
+            break
+        if not text.startswith("@"):
+            return n
+    return line
+
+
 def _defsite(obj):
-    """(absolute file, 0-based line) of a class or function, or None."""
+    """(absolute file, 0-based line of its def/class line) of a class or function, or None."""
     try:
         target = getattr(obj, "__wrapped__", obj)
         file = inspect.getsourcefile(target)
         _, line = inspect.getsourcelines(target)
-        return os.path.abspath(file), max(line - 1, 0)
+        return os.path.abspath(file), max(_past_decorators(file, line) - 1, 0)
     except Exception:
         return None
 
@@ -32,6 +45,7 @@ class Attribution:
         self.tests = {}  # code object -> nodeid
         self._factories = {}  # class -> factory description
         self._user = {}  # filename -> bool
+        self._codes = {}  # code object -> (user file?, factory method name?)
 
     def register_fixture(self, fixturedef):
         func = getattr(fixturedef, "func", None)
@@ -82,27 +96,43 @@ class Attribution:
                     func = getattr(method, "__func__", method)
                     code = getattr(func, "__code__", None)
                     if code is not None and self.is_user_file(code.co_filename):
-                        desc.setdefault("override", {"method": name, "owner": klass.__name__, "file": os.path.abspath(code.co_filename), "line": code.co_firstlineno - 1, "commits": _commits(func)})
+                        line = _past_decorators(code.co_filename, code.co_firstlineno) - 1
+                        desc.setdefault("override", {"method": name, "owner": klass.__name__, "file": os.path.abspath(code.co_filename), "line": line, "commits": _commits(func)})
             self._factories[cls] = desc
         return desc
+
+    def _classify(self, code):
+        """(user file?, may hold a factory in `cls`?) for a code object; cached, since the same
+        few hundred code objects make up every stack of a run."""
+        user = self.is_user_file(code.co_filename)
+        # f_locals builds a dict: only for factory_boy's own methods and the user's overrides
+        in_factory = code.co_name in _FACTORY_FUNCS and (user or _FACTORY_DIR in code.co_filename)
+        kind = (user, in_factory)
+        self._codes[code] = kind
+        return kind
 
     def describe(self, frame, current):
         """{"by": ..., "frame": ..., "key": ...} for a write made with `frame` on the stack."""
         factory = fixture = test = user = None
+        codes = self._codes
+        fixtures = self.fixtures
+        tests = self.tests
         f = frame
         depth = 0
         while f is not None and depth < 200:
             code = f.f_code
-            if user is None and self.is_user_file(code.co_filename):
+            kind = codes.get(code) or self._classify(code)
+            if kind[0] and user is None:
                 user = {"file": os.path.abspath(code.co_filename), "line": f.f_lineno - 1, "function": code.co_name}
-            if factory is None and code.co_name in _FACTORY_FUNCS:
+            if kind[1] and factory is None:
                 cls = f.f_locals.get("cls")
                 if _is_factory(cls):
                     factory = self.factory(cls)
-            if fixture is None:
-                fixture = self.fixtures.get(code)
-            if test is None and code in self.tests:
-                test = self.tests[code]
+            # fixtures of plugins (outside the project) count too: look every frame up
+            fixture = fixtures.get(code)
+            test = tests.get(code)
+            if fixture is not None or test is not None:
+                break  # above a fixture or test function is only pytest's machinery
             f = f.f_back
             depth += 1
         by = {}

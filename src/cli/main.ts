@@ -1,18 +1,20 @@
-// The command-line face of the core: `run` a project's tests through our runner and plugin and
-// report its database failures; `diagnose` a saved pytest output or junit XML file.
+// The command-line face of the core: `diagnose` names the cause of every database failure from
+// one traced run (or reads saved output); `run` runs a project and groups its failures.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fromPluginError } from "../core/failures/plugin";
 import { groupFailures } from "../core/failures/group";
-import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { findInterpreter, RunnerError, run } from "../core/runner";
 import { formatGroups } from "../core/report";
+import { diagnoseCommand, UsageError } from "./diagnose";
 
 const USAGE = `usage:
-  orm-test-doctor run <project folder> [--python <interpreter>] [-- <pytest args>]
-  orm-test-doctor diagnose <pytest output file | junit .xml | ->`;
+  orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace] [-- pytest args]
+      PATH: a project folder (default: the current one), run once with tracing; or a saved
+      pytest output, junit XML, or - for standard input
+  orm-test-doctor run <project folder> [--python <interpreter>] [-- <pytest args>]`;
 
 const MARK: Record<string, string> = { passed: "✓", failed: "✗", errored: "E", skipped: "s" };
 
@@ -65,29 +67,21 @@ function printFailures(failures: readonly Failure[], root: string): void {
   for (const line of formatGroups(groupFailures(db), root)) console.log(line);
 }
 
-async function diagnoseCommand(args: string[]): Promise<number> {
-  const file = args[0];
-  if (!file) {
-    console.error(USAGE);
-    return 2;
-  }
-  const failures = file === "-" ? await failuresFromStream(process.stdin) : await failuresFromFile(file);
-  console.log(`${failures.length} failures read from ${file === "-" ? "standard input" : file}`);
-  for (const f of failures.filter((x) => !x.db)) console.log(`  ✗ ${f.nodeid}: ${f.chain[0]?.type ?? "failed"}`);
-  printFailures(failures, "");
-  return 0;
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "run") return await runCommand(rest);
-    if (command === "diagnose") return await diagnoseCommand(rest);
+    if (command === "diagnose") return await diagnoseCommand(rest, pluginDir);
     console.error(USAGE);
     return 2;
   } catch (err) {
-    console.error(err instanceof RunnerError ? err.message : `error: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    // usage and environment errors: one line, never a stack trace
+    if (err instanceof UsageError || err instanceof RunnerError) {
+      console.error(`orm-test-doctor: ${err.message}${err instanceof UsageError ? `\n${USAGE}` : ""}`);
+      return 2;
+    }
+    console.error(`orm-test-doctor: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
   }
 }
 

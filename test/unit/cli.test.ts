@@ -25,12 +25,14 @@ describe("command line", () => {
   });
 
   it("diagnoses saved pytest output and junit XML", () => {
+    // exit 1: failures were diagnosed; saved output has no provenance, and the output says so
     const text = runCli(["diagnose", fixturePath("..", "unit", "failures", "samples", "legacy-tb-long.txt")]);
-    assert.equal(text.code, 0, text.out);
-    assert.match(text.out, /UNIQUE users\(email\)/);
-    const xml = runCli(["diagnose", fixturePath("..", "unit", "failures", "samples", "modern-junit-xunit1.xml")]);
-    assert.equal(xml.code, 0, xml.out);
-    assert.match(xml.out, /failures read from .*\.xml/);
+    assert.equal(text.code, 1, text.out);
+    assert.match(text.out, /IntegrityError: UNIQUE users\(email\)/);
+    assert.match(text.out, /saved output carries no runtime provenance/);
+    const xml = runCli(["diagnose", fixturePath("..", "unit", "failures", "samples", "modern-junit-xunit1.xml"), "--json"]);
+    assert.equal(xml.code, 1, xml.out);
+    assert.ok((JSON.parse(xml.out) as { failures: unknown[] }).failures.length > 0);
   });
 
   it("says what is wrong with its arguments", () => {

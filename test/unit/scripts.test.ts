@@ -1,6 +1,6 @@
 // The README's commands are what CI runs, and the set-up survives being started from `npm run`.
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../util";
@@ -53,5 +53,16 @@ describe("README commands and CI", () => {
     });
     assert.doesNotMatch(out, /npm_config_user_agent|npm_lifecycle_event/);
     assert.match(out, /npm_config_registry=https:\/\/registry\.example\//, "the user's npm settings stay");
+  });
+
+  it("the CLI is the package's bin: dist/cli.js starts with a shebang and is executable", () => {
+    const pkg = JSON.parse(read("package.json")) as { bin: Record<string, string> };
+    assert.equal(pkg.bin["orm-test-doctor"], "dist/cli.js");
+    const file = path.join(root, "dist", "cli.js");
+    assert.match(fs.readFileSync(file, "utf8").slice(0, 40), /^#!\/usr\/bin\/env node\n/);
+    assert.ok((fs.statSync(file).mode & 0o111) !== 0, "executable");
+    const r = spawnSync(file, ["diagnose", "--python"], { encoding: "utf8" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--python/);
   });
 });

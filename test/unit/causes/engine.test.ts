@@ -37,7 +37,7 @@ describe("cause engine on recorded runs", () => {
       it("savepoint_commit: the SAVEPOINT that was pysqlite's outermost transaction, at the engine fixture", () => {
         const d = diagnoseRecorded("savepoint_commit", stack);
         const victim = d.get("tests/test_naive_savepoint.py::test_carol_again");
-        assert.equal(first(victim), "fixture-no-isolation conftest.py:33 engine");
+        assert.equal(first(victim), "fixture-no-isolation conftest.py:34 engine");
         assert.deepEqual(victim?.causes[0]?.fixes, ["pysqlite-savepoint-fix"]);
         assert.equal(victim?.causes[1]?.symbol, "tests/test_naive_savepoint.py::test_signup_commits");
         // the fixed engine's tests are not blamed
@@ -58,19 +58,21 @@ describe("cause engine on recorded runs", () => {
 
       it("rollback_file_db: the test whose service commit survived, then the file database; the next run blames the file", () => {
         const run1 = diagnoseRecorded("rollback_file_db", stack, 0).get("tests/test_services.py::test_register_normalises_email");
-        assert.deepEqual(kinds(run1), ["test-commits services.py:13", "persistent-database conftest.py:14", "polluter-test services.py:13"]);
+        assert.deepEqual(kinds(run1), ["test-commits services.py:13", "persistent-database conftest.py:15", "polluter-test services.py:13"]);
         assert.equal(run1?.causes[0]?.symbol, "tests/test_services.py::test_register_alice");
         const run2 = diagnoseRecorded("rollback_file_db", stack, 1);
-        for (const diag of run2.values()) assert.equal(first(diag), "persistent-database conftest.py:14 sqlite:////project/test.db");
+        for (const diag of run2.values()) assert.equal(first(diag), "persistent-database conftest.py:15 sqlite:////project/test.db");
       });
 
-      it("create_override: nothing on the first run; the second run finds rows from before it in dev.db", () => {
+      it("create_override: nothing on the first run; the second run blames the committing _create, then dev.db", () => {
         assert.equal(diagnoseRecorded("create_override", stack, 0).size, 0);
         const run2 = diagnoseRecorded("create_override", stack, 1);
         assert.ok(run2.size > 0);
         for (const diag of run2.values()) {
-          assert.equal(first(diag), "persistent-database conftest.py:7 sqlite:///dev.db");
-          assert.match(diag.causes[0]?.evidence ?? "", /was there before this run wrote anything; users already held \d+ rows/);
+          assert.equal(first(diag), "factory-commits factories.py:25 UserFactory._create");
+          assert.match(diag.causes[0]?.evidence ?? "", /BaseFactory\._create commits every row UserFactory creates; the users row \(email = ".*"\) it committed in an earlier run is still in the database/);
+          assert.deepEqual(diag.causes.map((c) => c.kind), ["factory-commits", "persistent-database"]);
+          assert.match(diag.causes[1]?.evidence ?? "", /users already held \d+ rows when this run first touched it/);
         }
       });
 

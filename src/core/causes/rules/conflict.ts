@@ -3,6 +3,7 @@ import type { Failure } from "../../failures/model";
 import type { Conflict } from "../../protocol";
 import { conflictsOf, ranBefore, uniqueKey, valueText, type RunFacts } from "../facts";
 import type { Cause } from "../model";
+import { at, relative } from "../facts";
 import { mechanismCauses, persistentCause, polluterCause, type RowWriter } from "./writer";
 
 function sameValues(c: Conflict, f: Failure): boolean {
@@ -36,9 +37,58 @@ export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
       } else if (c.existing) {
         const rows = facts.baselines.get(`${c.engine}|${c.table}`);
         const before = rows ? `; ${c.table} already held ${rows} rows when this run first touched it` : "";
+        causes.push(...originCauses(facts, failure, c, what));
         causes.push(...persistentCause(facts, c.engine, `the ${what} was there before this run wrote anything${before}`, 95));
       }
     }
   }
   return causes;
+}
+
+/** A row from an earlier run: the code that made this insert commits what it writes, so the same
+ * code left the row last time (the victim's own factory or service call). */
+function originCauses(facts: RunFacts, failure: Failure, c: Conflict, what: string): Cause[] {
+  const site = c.at;
+  if (!site) return [];
+  const factory = site.by.factory;
+  if (factory?.override?.commits) {
+    const o = factory.override;
+    return [{
+      kind: "factory-commits",
+      file: relative(facts, o.file),
+      line: o.line + 1,
+      symbol: `${factory.name}.${o.method}`,
+      evidence: `${o.owner}.${o.method} commits every row ${factory.name} creates; the ${what} it committed in an earlier run is still in the database, so ${failure.nodeid}'s insert collided with it.`,
+      fixes: ["remove-commit"],
+      rank: 96,
+    }];
+  }
+  if (factory?.persistence === "commit" && factory.file !== undefined && factory.line !== undefined) {
+    return [{
+      kind: "factory-commits",
+      file: relative(facts, factory.file),
+      line: factory.line + 1,
+      symbol: factory.name,
+      evidence: `${factory.name} has sqlalchemy_session_persistence = "commit"; the ${what} it committed in an earlier run is still in the database, so ${failure.nodeid}'s insert collided with it.`,
+      fixes: ["persistence-flush"],
+      rank: 96,
+    }];
+  }
+  // the same line committed rows that outlived their tests in this run too
+  const loc = at(facts, site.frame);
+  if (!loc || factory) return [];
+  for (const [nodeid, prov] of facts.provenance) {
+    const same = (prov.writes ?? []).find((g) => g.frame && at(facts, g.frame)?.file === loc.file && at(facts, g.frame)?.line === loc.line && g.committed > 0 && (g.survived ?? 0) > 0);
+    if (same) {
+      return [{
+        kind: "test-commits",
+        ...loc,
+        symbol: failure.nodeid,
+        evidence: `The code at ${loc.file}:${loc.line} commits what it inserts (in this run the row ${nodeid} wrote there was committed and outlived the test); the ${what} it committed in an earlier run is still in the database, so ${failure.nodeid}'s insert collided with it.`,
+        fixes: ["transactional-fixture", "remove-commit"],
+        rank: 96,
+      }];
+    }
+  }
+  return [];
 }

@@ -45,7 +45,7 @@ export function mechanismCauses(facts: RunFacts, w: RowWriter, rank: number): Ca
       line: factory.override.line + 1,
       symbol: `${factory.name}.${factory.override.method}`,
       evidence: `${factory.override.owner}.${factory.override.method} commits: the ${w.what} that ${factory.name} created in ${w.nodeid} was committed${survivedText(w)}, so a rollback at teardown could not undo it.`,
-      fixes: ["persistence-flush"],
+      fixes: ["remove-commit"],
       rank,
     });
   } else if (factory?.persistence === "commit" && w.committed && factory.file !== undefined && factory.line !== undefined) {

@@ -1,0 +1,109 @@
+// `orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace]
+// [-- pytest args]`: PATH a project folder (default: here) runs its suite once, traced, and names
+// the cause of every failure; PATH a saved pytest output, junit XML or "-" reads it instead.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { buildDocument, type DiagnoseDocument } from "../core/causes/document";
+import { formatGithub, formatText } from "../core/causes/format";
+import { fromPluginError } from "../core/failures/plugin";
+import { failuresFromFile, failuresFromStream } from "../core/failures/read";
+import type { Failure } from "../core/failures/model";
+import type { Message } from "../core/protocol";
+import { findInterpreter, run, RunnerError } from "../core/runner";
+
+export class UsageError extends Error {}
+
+type Format = "text" | "json" | "github";
+
+interface Options {
+  target: string;
+  python: string | undefined;
+  format: Format;
+  trace: boolean;
+  pytestArgs: string[];
+}
+
+export function parseDiagnoseArgs(argv: readonly string[]): Options {
+  const dash = argv.indexOf("--");
+  const own = dash >= 0 ? argv.slice(0, dash) : [...argv];
+  let values: { python?: string | undefined; json?: boolean | undefined; format?: string | undefined; "no-trace"?: boolean | undefined };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: own,
+      options: { python: { type: "string" }, json: { type: "boolean" }, format: { type: "string" }, "no-trace": { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (positionals.length > 1) throw new UsageError(`one PATH at most, got: ${positionals.join(" ")}`);
+  if (values.python !== undefined && values.python.trim() === "") throw new UsageError("--python needs an interpreter path");
+  const format = values.json ? "json" : (values.format ?? "text");
+  if (format !== "text" && format !== "json" && format !== "github") throw new UsageError(`--format must be text, json or github, not ${format}`);
+  if (values.json && values.format && values.format !== "json") throw new UsageError("--json and --format disagree");
+  return { target: positionals[0] ?? ".", python: values.python ?? process.env["ORM_TD_PYTHON"], format, trace: !values["no-trace"], pytestArgs: dash >= 0 ? argv.slice(dash + 1) : [] };
+}
+
+function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env) && process.env["TERM"] !== "dumb";
+}
+
+async function diagnoseFolder(opts: Options, pluginDir: string): Promise<DiagnoseDocument> {
+  const cwd = path.resolve(opts.target);
+  const py = await findInterpreter(opts.python ? [opts.python] : ["python3", "python"], { cwd });
+  const messages: Message[] = [];
+  const failures: Failure[] = [];
+  const outcomes = new Map<string, string>();
+  let rootdir = cwd;
+  const progress = process.stderr.isTTY;
+  const started = Date.now();
+  let lastDraw = 0;
+  const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace }, [], (e) => {
+    if (e.type !== "message") return;
+    const m = e.message;
+    messages.push(m);
+    if (m.type === "hello") rootdir = m.rootdir;
+    else if (m.type === "report" && m.outcome === "failed" && m.error) failures.push(fromPluginError(m.nodeid, m.when, m.error, { projectRoot: rootdir }));
+    else if (m.type === "finished") {
+      outcomes.set(m.nodeid, m.outcome);
+      if (progress && Date.now() - lastDraw > 500) {
+        lastDraw = Date.now();
+        const failed = [...outcomes.values()].filter((o) => o === "failed" || o === "errored").length;
+        process.stderr.write(`\r\x1b[2K  ${outcomes.size} tests run, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      }
+    }
+  });
+  if (progress && lastDraw) process.stderr.write("\r\x1b[2K");
+  const warnings: string[] = [];
+  const problem = result.exit.problem;
+  if (problem && problem.kind !== "cancelled") {
+    if (outcomes.size === 0 && !failures.length) throw new RunnerError(problem.kind, problem.message);
+    warnings.push(problem.message.split("\n")[0] ?? problem.message);
+  }
+  if (!opts.trace) warnings.push("tracing was off (--no-trace): causes need the run's provenance");
+  return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings });
+}
+
+async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {
+  const failures = opts.target === "-" ? await failuresFromStream(process.stdin) : await failuresFromFile(opts.target);
+  const outcomes = new Map(failures.map((f) => [f.nodeid, "failed"]));
+  return buildDocument([], failures, {
+    durationMs: 0,
+    outcomes,
+    warnings: ["saved output carries no runtime provenance (who wrote the conflicting rows, what was committed): run `orm-test-doctor diagnose <project folder>` for causes"],
+  });
+}
+
+/** Exit code: 0 nothing failed, 1 failures diagnosed, 2 usage or environment error. */
+export async function diagnoseCommand(argv: readonly string[], pluginDir: () => string): Promise<number> {
+  const opts = parseDiagnoseArgs(argv);
+  const stat = opts.target === "-" ? undefined : fs.statSync(opts.target, { throwIfNoEntry: false });
+  if (opts.target !== "-" && !stat) throw new UsageError(`no such file or folder: ${opts.target}`);
+  const doc = stat?.isDirectory() ? await diagnoseFolder(opts, pluginDir()) : await diagnoseSaved(opts);
+  const lines = opts.format === "json" ? [JSON.stringify(doc, null, 2)] : opts.format === "github" ? formatGithub(doc) : formatText(doc, useColor());
+  process.stdout.write(lines.join("\n") + "\n");
+  return doc.failures.length > 0 || doc.summary.failed + doc.summary.errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,90 @@
+// `orm-test-doctor diagnose --json` on every example project, both Python stacks, two runs each:
+// the document validates against schema/diagnose.schema.json and the first cause of every failing
+// test is the one its expected.json plants (kind, file, line; rootOf for follow-ons).
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Ajv from "ajv";
+import type { DiagnoseDocument } from "../../../src/core/causes/document";
+import { fixturePath, pythonStacks, repoRoot } from "../../util";
+
+const cli = path.join(repoRoot(), "out", "src", "cli", "main.js");
+const schema = JSON.parse(fs.readFileSync(path.join(repoRoot(), "schema", "diagnose.schema.json"), "utf8")) as object;
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+type Expected = { kind: string; file: string; line: number; rootOf?: string } | null;
+type RunCauses = Record<string, Expected>;
+
+function expectedCauses(project: string, run: "run1" | "run2", sqlalchemy: "1.4" | "2.0"): RunCauses {
+  const data = JSON.parse(fs.readFileSync(fixturePath("projects", project, "expected.json"), "utf8")) as { causes: Record<string, unknown> & { stacks?: Record<string, Record<string, RunCauses>> } };
+  return { ...(data.causes[run] as RunCauses), ...(data.causes.stacks?.[sqlalchemy]?.[run] ?? {}) };
+}
+
+function diagnose(dir: string, env: Record<string, string>, extra: string[] = []): { code: number | null; doc: DiagnoseDocument; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, "diagnose", dir, "--python", "/usr/bin/python3", "--json", ...extra], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: r.status, doc: JSON.parse(r.stdout) as DiagnoseDocument, stderr: r.stderr };
+}
+
+const PROJECTS = ["clean", "commit_factory", "create_override", "rollback_file_db", "savepoint_commit", "session_pending_rollback"];
+
+describe("diagnose --json on the example projects", function () {
+  this.timeout(300_000);
+  for (const stack of pythonStacks()) {
+    const sqlalchemy = stack.name === "legacy" ? "1.4" : "2.0";
+    for (const project of PROJECTS) {
+      it(`${project} (${stack.name}): the planted causes, run after run`, () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
+        const dir = path.join(work, project);
+        fs.cpSync(fixturePath("projects", project), dir, { recursive: true, filter: (src) => !src.endsWith(".db") && !src.includes("__pycache__") });
+        try {
+          for (const run of ["run1", "run2"] as const) {
+            const { code, doc, stderr } = diagnose(dir, stack.env);
+            assert.ok(validate(doc), `${run}: schema: ${JSON.stringify(validate.errors)}`);
+            const want = expectedCauses(project, run, sqlalchemy);
+            const got: RunCauses = Object.fromEntries(doc.failures.map((f) => {
+              const c = f.causes[0];
+              return [f.nodeid, c ? { kind: c.kind, file: c.file, line: c.line, ...(f.rootOf ? { rootOf: f.rootOf } : {}) } : null];
+            }));
+            assert.deepEqual(got, want, `${run}`);
+            assert.equal(code, doc.failures.length ? 1 : 0, stderr);
+            if (project === "clean") assert.deepEqual(doc.failures, []);
+          }
+        } finally {
+          fs.rmSync(work, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+
+  it("--no-trace names no cause and says why; --format github annotates the cause lines", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
+    const dir = path.join(work, "p");
+    fs.cpSync(fixturePath("projects", "commit_factory"), dir, { recursive: true });
+    try {
+      const off = diagnose(dir, {}, ["--no-trace"]);
+      assert.equal(off.code, 1);
+      assert.ok(off.doc.failures.length > 0 && off.doc.failures.every((f) => f.causes.length === 0));
+      assert.ok(off.doc.warnings.some((w) => w.includes("--no-trace")));
+      const gh = spawnSync(process.execPath, [cli, "diagnose", dir, "--python", "/usr/bin/python3", "--format", "github"], { encoding: "utf8" });
+      assert.match(gh.stdout, /^::error file=factories\.py,line=12,title=factory-commits \(tests\/test_profile\.py%3A%3Atest_rename_user\)::UserFactory has sqlalchemy_session_persistence = "commit"/m);
+      assert.match(gh.stdout, /^::error file=tests\/test_profile\.py,line=6,title=tests\/test_profile\.py%3A%3Atest_rename_user::IntegrityError: UNIQUE users\(email\)/m);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("usage and environment errors: exit 2 with one line, never a stack trace", () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+    const noValue = run(["diagnose", "--python"]);
+    assert.equal(noValue.status, 2);
+    assert.match(noValue.stderr, /^orm-test-doctor: Option '--python <value>' argument missing/);
+    const missing = run(["diagnose", "/no/such/folder"]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^orm-test-doctor: no such file or folder: \/no\/such\/folder/);
+    const badFormat = run(["diagnose", ".", "--format", "xml"]);
+    assert.equal(badFormat.status, 2);
+    assert.doesNotMatch(noValue.stderr + missing.stderr + badFormat.stderr, /\n\s+at /);
+  });
+});
