@@ -9,7 +9,9 @@ import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/c
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
+import { diagnose } from "../core/causes";
 import { foldReports, type FailureMessage } from "../core/testResult";
+import { causeMessage } from "./causeMessage";
 import { FileLinesCoverage } from "./coverage";
 import { itemData, type FolderTests } from "./folderTests";
 import type { History, RunRecorder } from "./history";
@@ -77,7 +79,11 @@ export class RunReporter {
 
   private readonly collected = new Map<string, Extract<Message, { type: "collected" }>>();
 
+  /** What the cause engine reads: the run's hello, start order, outcomes and provenance. */
+  private readonly facts: Message[] = [];
+
   onMessage(m: Message): void {
+    if (m.type === "hello" || m.type === "started" || m.type === "provenance" || m.type === "finished") this.facts.push(m);
     if (m.type === "hello") this.tests.rootdir = m.rootdir;
     if (m.type === "collected") {
       if (!this.tests.byNodeId.has(m.nodeid)) this.collected.set(m.nodeid, m);
@@ -93,6 +99,13 @@ export class RunReporter {
       const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
       this.reports.delete(m.nodeid);
       const messages = r.messages.map(toTestMessage);
+      const failure = r.failures[0];
+      if ((m.outcome === "failed" || m.outcome === "errored") && failure) {
+        // the writer's provenance came before this test's end: its causes are known now
+        const diagnosis = diagnose(this.facts, [failure])[0];
+        const cause = diagnosis && causeMessage(diagnosis, r.messages[0], this.tests.rootdir);
+        if (cause) messages.splice(0, r.messages[0] && !r.messages[0].expected ? 1 : 0, cause);
+      }
       if (m.outcome === "passed") this.testRun.passed(item, r.durationMs);
       else if (m.outcome === "skipped") this.testRun.skipped(item);
       else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);

@@ -39,6 +39,11 @@ for (const stack of STACKS) {
       const a = await api();
       const results = await runAndWait(a, [folder(a, "session_pending_rollback").root]);
       assert.deepEqual(outcomes(results), expected("session_pending_rollback"));
+      // each opens with its cause, pointing at the (passing) test that broke the session
+      const first = results.get("tests/test_users.py::test_list_users")?.messages[0]?.message;
+      const text = typeof first === "string" ? first : (first?.value ?? "");
+      assert.match(text, /^\*\*Cause: pending-rollback-cascade\*\* at \[tests\/test\_users\.py:16\]|^\*\*Cause: pending-rollback-cascade\*\* at \[tests\/test_users\.py:16\]/, text.slice(0, 300));
+      assert.match(text, /Follow-on of an error in tests\/test\\?_users\.py::test\\?_duplicate\\?_email\\?_is\\?_rejected/);
     });
 
     it("runs with pytest-xdist (-n 2) and gets every result", async () => {

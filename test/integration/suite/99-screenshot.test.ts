@@ -9,7 +9,7 @@ import { api, folder, runAndWait, screenshot, setArgs, STACKS, useStack } from "
 const HEADLINE = "Database: UNIQUE users(email) = 'alice@example.com' (sqlite/pysqlite)";
 
 describe("what a user sees", () => {
-  it("shows a failure peek on the failing line, opening with the database headline", async function () {
+  it("shows a failure peek on the failing line, opening with the cause, its evidence and the database headline", async function () {
     if (!process.env["ORM_TD_SHOT_DIR"]) this.skip(); // the desktop host takes no pictures
     await useStack(STACKS[0]);
     await setArgs([]);
@@ -23,13 +23,17 @@ describe("what a user sees", () => {
     assert.equal(failed?.outcome, "failed");
     const first = failed.messages[0];
     assert.ok(first?.location, "the failure has a location");
-    assert.ok(String(first.message).startsWith(HEADLINE), `the message opens with the headline: ${String(first.message).slice(0, 200)}`);
+    const text = typeof first.message === "string" ? first.message : first.message.value;
+    assert.match(text, /^\*\*Cause: factory-commits\*\* at \[factories\.py:12\]\(file:\/\/\/.*\/factories\.py#L12\)/, `the message opens with the cause: ${text.slice(0, 300)}`);
+    assert.ok(text.includes(HEADLINE), "then the database error");
     const editor = vscode.window.activeTextEditor;
     assert.ok(editor, "the test file is open");
     editor.selection = new vscode.Selection(first.location.range.start, first.location.range.start);
     await vscode.commands.executeCommand("testing.openOutputPeek");
-    const shot = await screenshot("failure-peek", { selector: ".peekview-widget", text: HEADLINE });
-    assert.ok(shot.ok, `the peek shows the headline: ${shot.error ?? ""}\n--- on screen:\n${shot.text ?? ""}`);
+    const shot = await screenshot("failure-peek", { selector: ".peekview-widget", text: "Cause: factory-commits" });
+    assert.ok(shot.ok, `the peek opens with the cause: ${shot.error ?? ""}\n--- on screen:\n${shot.text ?? ""}`);
+    assert.ok(shot.text?.includes('UserFactory has sqlalchemy_session_persistence = "commit"'), "with its evidence");
+    assert.ok(shot.text?.includes(HEADLINE), "and the database error");
     assert.match(shot.text ?? "", /test_rename_user|test_profile\.py/, "the peek names the failing test");
   });
 
