@@ -180,9 +180,12 @@ def pytest_xdist_node_collection_finished(node, ids):
 def _traced_phase(item, phase):
     tracer = _tracer[0]
     if tracer is not None and tracer.enabled:
-        if phase == "setup":
-            tracer.site.register_test(item)
-        tracer.start(item.nodeid, phase)
+        try:
+            if phase == "setup":
+                tracer.site.register_test(item)
+            tracer.start(item.nodeid, phase)
+        except Exception as exc:  # never break the user's run
+            tracer.fail(exc)
     return tracer
 
 
@@ -239,7 +242,10 @@ def _attach_provenance(item, report):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     if call.when == "teardown":
-        _attach_provenance(item, outcome.get_result())
+        try:
+            _attach_provenance(item, outcome.get_result())
+        except Exception:
+            pass  # the report itself failed: nothing of ours to add
     if not _enabled() or call.excinfo is None:
         return
     try:

@@ -16,6 +16,8 @@ from .sites import Attribution
 MAX_KEYS = 20  # unique values kept per write group (enough to name a conflict, bounded)
 MAX_CHECKS = 50  # rows looked up per test after teardown
 
+UNKNOWN = object()  # a side read that could not tell (locked, timed out, no file): no evidence
+
 _TABLES_RE = re.compile(r'\b(?:FROM|JOIN)\s+[`"\[]?([A-Za-z_][\w$]*)', re.I)
 
 
@@ -84,6 +86,7 @@ class EngineInfo:
         self.engine = engine
         self.last_dbapi = None  # in-memory SQLite: the one connection that holds the data
         self.reader = None
+        self.reader_failures = 0
         self.baseline = {}  # table -> {"rows": n} at its first touch this run
 
 
@@ -196,6 +199,8 @@ class Tracer:
             if name not in info.baseline:
                 # first touch this run: what was there before (rows of an earlier run, say)
                 row = self._read(info, name, {}, "COUNT(*)")
+                if row is UNKNOWN:
+                    row = None
                 info.baseline[name] = None if row is None else {"rows": int(row[0])}
                 if row is not None:
                     self.new_baselines.append({"engine": info.id, "table": name, "rows": int(row[0])})
@@ -328,6 +333,8 @@ class Tracer:
 
         if self.test is None or not isinstance(getattr(context, "sqlalchemy_exception", None), sa_exc.IntegrityError):
             return
+        if not _is_unique_violation(getattr(context, "original_exception", None)):
+            return  # NOT NULL, FOREIGN KEY, CHECK: no row to collide with
         ctx = context.execution_context
         table = self._dml_table(ctx) if ctx is not None else None
         if table is None:
@@ -371,6 +378,8 @@ class Tracer:
         SQLite (a plain SELECT there starts no transaction). None when it cannot tell."""
         name = table.name if hasattr(table, "name") else table
         cols = list(where)
+        if info.reader_failures >= 3 or (info.data.get("file") and not os.path.exists(info.data["file"])):
+            return UNKNOWN
         self._busy = True
         try:
             if info.memory:
@@ -398,7 +407,11 @@ class Tracer:
                     row = c.execute(stmt).fetchone()
             return tuple(row) if row is not None else None
         except Exception:
-            return None  # a missing table, a locked file: no evidence rather than a broken run
+            # a missing table, a lock, a timeout: no evidence rather than a broken or slow run;
+            # a server that did not answer is not asked again
+            if not info.memory:
+                info.reader_failures += 1
+            return UNKNOWN
         finally:
             self._busy = False
 
@@ -408,12 +421,27 @@ class Tracer:
             from sqlalchemy import create_engine
             from sqlalchemy.pool import NullPool
 
-            args = {"timeout": 1} if info.engine.dialect.name == "sqlite" else {}
-            info.reader = create_engine(info.engine.url, poolclass=NullPool, connect_args=args)
+            dialect = info.engine.dialect.name
+            url = info.engine.url
+            args = {}
+            if dialect == "sqlite":
+                # read-only, by absolute path: never creates a file, whatever the cwd is now
+                url = "sqlite:///file:%s?mode=ro&uri=true" % info.data["file"]
+                args = {"timeout": 1}
+            elif dialect == "postgresql" and info.engine.dialect.driver in ("psycopg2", "psycopg"):
+                # never wait behind the user's locks
+                args = {"connect_timeout": 2, "options": "-c lock_timeout=200 -c statement_timeout=1000"}
+            elif dialect in ("mysql", "mariadb") and info.engine.dialect.driver in ("pymysql", "mysqldb"):
+                args = {"connect_timeout": 2, "read_timeout": 2, "init_command": "SET SESSION lock_wait_timeout=1"}
+            else:
+                info.reader_failures = 3  # async or unknown drivers: no side reads
+                raise RuntimeError("no side reads for %s+%s" % (dialect, info.engine.dialect.driver))
+            info.reader = create_engine(url, poolclass=NullPool, connect_args=args)
         return info.reader
 
     def _exists(self, info, table, where):
-        return None if self._read(info, table, where, "1") is None else True
+        row = self._read(info, table, where, "1")
+        return True if row is not None and row is not UNKNOWN else None
 
     def check_survivors(self):
         """After teardown: which rows this test inserted are still there for the next test."""
@@ -429,14 +457,21 @@ class Tracer:
             conn = None
             try:
                 if not info.memory:
+                    if info.reader_failures >= 3 or (info.data.get("file") and not os.path.exists(info.data["file"])):
+                        continue
                     self._busy = True
                     try:
                         conn = self._reader(info).connect()
+                    except Exception:
+                        info.reader_failures += 1
+                        continue
                     finally:
                         self._busy = False
                 for record in records:
                     cols, values = next(iter(record["key"].items()))
-                    record["survived"] = self._read(info, record["table"], dict(zip(cols.split(","), values)), "1", conn) is not None
+                    found = self._read(info, record["table"], dict(zip(cols.split(","), values)), "1", conn)
+                    if found is not UNKNOWN:  # unknown stays unsaid
+                        record["survived"] = found is not None
             except Exception:
                 continue
             finally:
@@ -485,6 +520,18 @@ class Tracer:
         if os.environ.get("PYTEST_XDIST_WORKER"):
             return json.loads(json.dumps(out, default=repr))
         return out
+
+
+def _is_unique_violation(err):
+    if err is None:
+        return False
+    if getattr(err, "pgcode", None) == "23505" or getattr(err, "sqlstate", None) == "23505":
+        return True
+    args = getattr(err, "args", ())
+    if args and args[0] in (1062, 1586):  # MySQL / MariaDB duplicate entry
+        return True
+    text = str(err).lower()
+    return "unique" in text or "duplicate" in text
 
 
 def _plain(value):

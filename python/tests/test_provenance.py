@@ -242,3 +242,55 @@ def test_under_xdist_workers_record_and_the_controller_sends(tmp_path):
     for m in prov.values():
         for conflict in m.get("conflicts", []):
             assert conflict.get("writer") or conflict.get("existing")
+
+
+NOT_NULL_AND_GONE_FILE = {
+    "test_edges.py": """
+        import os
+
+        import pytest
+        from sqlalchemy import Column, Integer, String, create_engine, exc
+        from sqlalchemy.orm import Session, declarative_base
+
+        Base = declarative_base()
+
+        class Item(Base):
+            __tablename__ = "items"
+            id = Column(Integer, primary_key=True)
+            code = Column(String(20), unique=True, nullable=False)
+
+        @pytest.fixture
+        def engine(tmp_path):
+            path = tmp_path / "gone.db"
+            engine = create_engine("sqlite:///%s" % path)
+            Base.metadata.create_all(engine)
+            yield engine
+            engine.dispose()
+            os.remove(path)  # the database is gone before the tracer looks for survivors
+
+        def test_not_null_is_no_collision(engine):
+            with Session(engine) as s:
+                s.add(Item(code="a"))
+                s.commit()
+                s.add(Item(code=None))
+                with pytest.raises(exc.IntegrityError):
+                    s.flush()
+
+        def test_file_removed_at_teardown(engine, tmp_path):
+            with Session(engine) as s:
+                s.add(Item(code="b"))
+                s.commit()
+            assert (tmp_path / "gone.db").exists()
+    """,
+}
+
+
+def test_not_null_records_no_conflict_and_a_removed_file_is_not_recreated(project, tmp_path):
+    res = project(NOT_NULL_AND_GONE_FILE).run("-q", "--basetemp", str(tmp_path / "bt"))
+    assert res.finished() == {"test_edges.py::test_not_null_is_no_collision": "passed", "test_edges.py::test_file_removed_at_teardown": "passed"}
+    prov = provenance(res)
+    assert not prov["test_edges.py::test_not_null_is_no_collision"].get("conflicts")
+    # the survivor check had no file to read: it says nothing rather than "did not survive"
+    [w] = writes(prov, "test_edges.py::test_file_removed_at_teardown", "items")
+    assert "survived" not in w and w["committed"] == 1
+    assert not list((tmp_path / "bt").rglob("gone.db"))

@@ -84,6 +84,8 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
     warnings.push(problem.message.split("\n")[0] ?? problem.message);
   }
   if (!opts.trace) warnings.push("tracing was off (--no-trace): causes need the run's provenance");
+  // a file pytest could not collect ran none of its tests: that is a failure of the run
+  for (const m of messages) if (m.type === "collect_error") warnings.push(`collection error in ${m.nodeid}: ${m.message}`);
   return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings });
 }
 
@@ -105,5 +107,6 @@ export async function diagnoseCommand(argv: readonly string[], pluginDir: () => 
   const doc = stat?.isDirectory() ? await diagnoseFolder(opts, pluginDir()) : await diagnoseSaved(opts);
   const lines = opts.format === "json" ? [JSON.stringify(doc, null, 2)] : opts.format === "github" ? formatGithub(doc) : formatText(doc, useColor());
   process.stdout.write(lines.join("\n") + "\n");
-  return doc.failures.length > 0 || doc.summary.failed + doc.summary.errors > 0 ? 1 : 0;
+  const collectionErrors = doc.warnings.some((w) => w.startsWith("collection error in "));
+  return doc.failures.length > 0 || doc.summary.failed + doc.summary.errors > 0 || collectionErrors ? 1 : 0;
 }

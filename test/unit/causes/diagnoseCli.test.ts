@@ -75,6 +75,19 @@ describe("diagnose --json on the example projects", function () {
     }
   });
 
+  it("a file pytest cannot collect makes the run fail, and says where", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
+    fs.writeFileSync(path.join(dir, "test_ok.py"), "def test_ok():\n    pass\n");
+    fs.writeFileSync(path.join(dir, "test_broken.py"), "def test_broken(:\n    pass\n");
+    try {
+      const { code, doc } = diagnose(dir, {});
+      assert.equal(code, 1);
+      assert.ok(doc.warnings.some((w) => /^collection error in test_broken\.py: SyntaxError/.test(w)), doc.warnings.join("\n"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("usage and environment errors: exit 2 with one line, never a stack trace", () => {
     const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
     const noValue = run(["diagnose", "--python"]);

@@ -7,6 +7,8 @@ import type { Cause } from "../model";
 
 function matchesOriginal(c: Conflict, failure: Failure): boolean {
   const original = failure.db?.original;
+  if (original?.table && original.table !== c.table) return false;
+  if (original?.columns.length && !original.columns.every((col) => c.columns.includes(col))) return false;
   if (!original?.values?.length) return true;
   const mine = c.values.map((v) => String(v));
   return original.values.every((v) => mine.includes(v.replace(/^'(.*)'$/, "$1")));

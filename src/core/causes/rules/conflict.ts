@@ -20,6 +20,8 @@ export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
   for (const c of conflicts) {
     const what = `${c.table} row (${valueText(c.columns, c.values)})`;
     const w = c.writer;
+    // a writer whose row was rolled back, or gone after its teardown, is no evidence
+    if (w && (w.state === "rolledBack" || w.survived === false)) continue;
     if (w && w.nodeid !== failure.nodeid) {
       const writer: RowWriter = { nodeid: w.nodeid, by: w.by, frame: w.frame, engine: c.engine, committed: w.state === "committed", survived: w.survived, what };
       const polluter = polluterCause(facts, writer, `${failure.nodeid} then inserted the same values`, 70);
@@ -35,10 +37,12 @@ export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
         if (polluter) causes.push(polluter);
         causes.push(...mechanismCauses(facts, writer, 90));
       } else if (c.existing) {
-        const rows = facts.baselines.get(`${c.engine}|${c.table}`);
-        const before = rows ? `; ${c.table} already held ${rows} rows when this run first touched it` : "";
-        causes.push(...originCauses(facts, failure, c, what));
-        causes.push(...persistentCause(facts, c.engine, `the ${what} was there before this run wrote anything${before}`, 95));
+        // "from before the run" needs the table to have held rows when the run first touched it
+        const rows = facts.baselines.get(`${c.engine}|${c.table}`) ?? 0;
+        if (rows > 0) {
+          causes.push(...originCauses(facts, failure, c, what));
+          causes.push(...persistentCause(facts, c.engine, `the ${what} was there before this run wrote anything; ${c.table} already held ${rows} rows when this run first touched it`, 95));
+        }
       }
     }
   }
