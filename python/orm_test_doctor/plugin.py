@@ -189,28 +189,27 @@ def _traced_phase(item, phase):
     return tracer
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item):
-    tracer = _traced_phase(item, "setup")
+def _traced(item, phase):
+    """The body of the three phase hookwrappers: the tracer knows the test and phase inside."""
+    tracer = _traced_phase(item, phase)
     yield
     if tracer is not None:
         tracer.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    yield from _traced(item, "setup")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    tracer = _traced_phase(item, "call")
-    yield
-    if tracer is not None:
-        tracer.stop()
+    yield from _traced(item, "call")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    tracer = _traced_phase(item, "teardown")
-    yield
-    if tracer is not None:
-        tracer.stop()
+    yield from _traced(item, "teardown")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -267,19 +267,20 @@ class Tracer:
         if self.test is not None:
             self.test["tx"][name] = self.test["tx"].get(name, 0) + 1
 
-    def _commit(self, conn):
+    def _end(self, conn, event, state):
+        """The outermost transaction ended: its open writes become `state`."""
         self._engine(conn)
-        self._tx("commit")
-        for record in self.pending.pop(id(_dbapi(conn)), []):
-            self._settle(record, "committed")
-        self.savepoints.pop(id(_dbapi(conn)), None)
+        self._tx(event)
+        key = id(_dbapi(conn))
+        for record in self.pending.pop(key, []):
+            self._settle(record, state)
+        self.savepoints.pop(key, None)
+
+    def _commit(self, conn):
+        self._end(conn, "commit", "committed")
 
     def _rollback(self, conn):
-        self._engine(conn)
-        self._tx("rollback")
-        for record in self.pending.pop(id(_dbapi(conn)), []):
-            self._settle(record, "rolledBack")
-        self.savepoints.pop(id(_dbapi(conn)), None)
+        self._end(conn, "rollback", "rolledBack")
 
     def _savepoint(self, conn, name):
         self._engine(conn)
@@ -378,7 +379,7 @@ class Tracer:
         SQLite (a plain SELECT there starts no transaction). None when it cannot tell."""
         name = table.name if hasattr(table, "name") else table
         cols = list(where)
-        if info.reader_failures >= 3 or (info.data.get("file") and not os.path.exists(info.data["file"])):
+        if not self._can_read(info):
             return UNKNOWN
         self._busy = True
         try:
@@ -414,6 +415,11 @@ class Tracer:
             return UNKNOWN
         finally:
             self._busy = False
+
+    @staticmethod
+    def _can_read(info):
+        """False once a server stopped answering, or when the SQLite file is gone."""
+        return info.reader_failures < 3 and not (info.data.get("file") and not os.path.exists(info.data["file"]))
 
     def _reader(self, info):
         # NullPool: no connection of ours stays open to block the user's DROP DATABASE
@@ -457,7 +463,7 @@ class Tracer:
             conn = None
             try:
                 if not info.memory:
-                    if info.reader_failures >= 3 or (info.data.get("file") and not os.path.exists(info.data["file"])):
+                    if not self._can_read(info):
                         continue
                     self._busy = True
                     try:
