@@ -10,6 +10,7 @@ import { fromPluginError } from "../core/failures/plugin";
 import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
+import { indexWorkspace, type ProjectIndex } from "../core/index";
 import { findInterpreter, run, RunnerError } from "../core/runner";
 
 export class UsageError extends Error {}
@@ -60,6 +61,12 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
   let rootdir = cwd;
   const progress = process.stderr.isTTY;
   const started = Date.now();
+  // the index (for the rules that read factories and fixtures) is built while pytest runs
+  let indexProblem: string | undefined;
+  const indexing: Promise<ProjectIndex | undefined> = indexWorkspace(cwd, { workers: 1 }).catch((err: unknown) => {
+    indexProblem = err instanceof Error ? err.message : String(err);
+    return undefined;
+  });
   let lastDraw = 0;
   const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace }, [], (e) => {
     if (e.type !== "message") return;
@@ -78,6 +85,8 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
   });
   if (progress && lastDraw) process.stderr.write("\r\x1b[2K");
   const warnings: string[] = [];
+  const index = await indexing;
+  if (indexProblem) warnings.push(`the project index could not be built (${indexProblem}): causes that need it are missing`);
   const problem = result.exit.problem;
   if (problem && problem.kind !== "cancelled") {
     if (outcomes.size === 0 && !failures.length) throw new RunnerError(problem.kind, problem.message);
@@ -86,7 +95,7 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
   if (!opts.trace) warnings.push("tracing was off (--no-trace): causes need the run's provenance");
   // a file pytest could not collect ran none of its tests: that is a failure of the run
   for (const m of messages) if (m.type === "collect_error") warnings.push(`collection error in ${m.nodeid}: ${m.message}`);
-  return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings });
+  return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings }, index ? { index, root: cwd } : undefined);
 }
 
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {

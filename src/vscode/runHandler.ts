@@ -9,7 +9,7 @@ import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/c
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
-import { diagnose } from "../core/causes";
+import { diagnose, type ProjectView } from "../core/causes";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { causeMessage } from "./causeMessage";
 import { FileLinesCoverage } from "./coverage";
@@ -79,6 +79,9 @@ export class RunReporter {
 
   private readonly collected = new Map<string, Extract<Message, { type: "collected" }>>();
 
+  /** The folder's index once it is ready (the rules about values and shared sessions read it). */
+  project: ProjectView | undefined;
+
   /** What the cause engine reads: the run's hello, start order, outcomes and provenance. */
   private readonly facts: Message[] = [];
 
@@ -102,7 +105,7 @@ export class RunReporter {
       const failure = r.failures[0];
       if ((m.outcome === "failed" || m.outcome === "errored") && failure) {
         // the writer's provenance came before this test's end: its causes are known now
-        const diagnosis = diagnose(this.facts, [failure])[0];
+        const diagnosis = diagnose(this.facts, [failure], this.project)[0];
         const cause = diagnosis && causeMessage(diagnosis, r.messages[0], this.tests.rootdir);
         if (cause) messages.splice(0, r.messages[0] && !r.messages[0].expected ? 1 : 0, cause);
       }
@@ -126,6 +129,8 @@ export interface RunHooks {
   history?: History;
   /** Pops up a message; absent under continuous run, where each run's TestRun shows its problem. */
   notify?: (severity: "error" | "warning", message: string) => void;
+  /** The folder's project index (never waited for: causes that need it appear once it is built). */
+  project?: () => Promise<ProjectView | undefined>;
 }
 
 export async function runFolder(
@@ -138,7 +143,7 @@ export async function runFolder(
   log: Log,
   hooks: RunHooks = {},
 ): Promise<void> {
-  const { onFinished, onCoverage, history, notify } = hooks;
+  const { onFinished, onCoverage, history, notify, project } = hooks;
   const excluded = new Set(request.exclude ?? []);
   const enqueued: vscode.TestItem[] = [];
   for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) enqueued.push(leaf);
@@ -182,6 +187,7 @@ export async function runFolder(
       rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
       onFinished?.(f);
     }));
+    void project?.().then((p) => (rep.project = p), () => undefined);
     const result = await run(runOpts, selection(items), (e) => {
       if (e.type === "output") testRun.appendOutput(e.text.replace(/\r?\n/g, "\r\n"));
       else if (e.type === "protocol_error") log.warn(`plugin: ${e.error.reason}`);

@@ -190,7 +190,8 @@ export class TestExplorer implements vscode.Disposable {
       // Folders run one after another: two cores, and pytest suites often share a database file.
       for (const [tests, items] of groups) {
         if (cts.token.isCancellationRequested) break;
-        await runFolder(tests, items, request, testRun, cts.token, mode, this.log, hooks);
+        const project = () => this.indexes.get(tests.folder).then((index) => ({ index, root: tests.folder.uri.fsPath }));
+        await runFolder(tests, items, request, testRun, cts.token, mode, this.log, { ...hooks, project });
       }
     } catch (err) {
       this.log.error(`run failed: ${err instanceof Error ? err.stack : String(err)}`);

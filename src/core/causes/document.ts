@@ -5,6 +5,7 @@ import type { Failure } from "../failures/model";
 import type { EngineData, Message } from "../protocol";
 import { diagnose } from "./index";
 import type { Diagnosis, FixId } from "./model";
+import type { ProjectView } from "./statics";
 
 export const DOCUMENT_VERSION = 1;
 
@@ -63,13 +64,13 @@ export interface RunSummary {
   warnings?: readonly string[];
 }
 
-export function buildDocument(messages: readonly Message[], failures: readonly Failure[], run: RunSummary): DiagnoseDocument {
+export function buildDocument(messages: readonly Message[], failures: readonly Failure[], run: RunSummary, project?: ProjectView): DiagnoseDocument {
   const rootdir = messages.find((m): m is Extract<Message, { type: "hello" }> => m.type === "hello")?.rootdir ?? "";
   const count = (o: string) => [...run.outcomes.values()].filter((x) => x === o).length;
   // one entry per failing test: its first failed phase (call before teardown)
   const seen = new Set<string>();
   const firstPerTest = failures.filter((f) => !seen.has(f.nodeid) && seen.add(f.nodeid));
-  const diagnoses: Diagnosis[] = diagnose(messages, firstPerTest);
+  const diagnoses: Diagnosis[] = diagnose(messages, firstPerTest, project);
   const engines = new Map<string, Omit<EngineData, "firstUse">>();
   const warnings = new Set(run.warnings ?? []);
   for (const m of messages) {

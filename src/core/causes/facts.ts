@@ -2,6 +2,7 @@
 // engines, and an index of inserted unique values back to the tests that wrote them.
 import * as path from "node:path";
 import type { Conflict, EngineData, Frame, Message, Provenance, WriteGroup, WriteSite } from "../protocol";
+import type { ProjectView } from "./statics";
 
 export interface Written {
   nodeid: string;
@@ -19,14 +20,17 @@ export interface RunFacts {
   outcomes: Map<string, string>;
   /** "engine|table|columns|values" -> inserts of that unique key, in run order. */
   inserted: Map<string, Written[]>;
+  /** The project's static index, when the caller has one (value and session-state rules need it). */
+  project?: ProjectView;
 }
 
 export function uniqueKey(engine: string, table: string, columns: string, values: readonly unknown[]): string {
   return `${engine}|${table}|${columns}|${JSON.stringify(values)}`;
 }
 
-export function runFacts(messages: readonly Message[]): RunFacts {
+export function runFacts(messages: readonly Message[], project?: ProjectView): RunFacts {
   const facts: RunFacts = { rootdir: "", order: [], position: new Map(), provenance: new Map(), engines: new Map(), baselines: new Map(), outcomes: new Map(), inserted: new Map() };
+  if (project) facts.project = project;
   for (const m of messages) {
     if (m.type === "hello") facts.rootdir = m.rootdir;
     else if (m.type === "started" && !facts.position.has(m.nodeid)) {

@@ -7,11 +7,14 @@ import type { Cause, Diagnosis } from "./model";
 import { cascadeCauses, rootOf } from "./rules/cascade";
 import { conflictCauses } from "./rules/conflict";
 import { leakedRowCauses } from "./rules/leakedRows";
+import { valueCauses } from "./rules/values";
+import type { ProjectView } from "./statics";
 
 export type { Cause, CauseKind, Diagnosis, FixId } from "./model";
 export { runFacts, type RunFacts } from "./facts";
+export type { ProjectView } from "./statics";
 
-const RULES: Array<(facts: RunFacts, failure: Failure) => Cause[]> = [cascadeCauses, conflictCauses, leakedRowCauses];
+const RULES: Array<(facts: RunFacts, failure: Failure) => Cause[]> = [cascadeCauses, conflictCauses, leakedRowCauses, valueCauses];
 
 /** Same kind at the same place once, with its best rank. */
 function dedupe(causes: readonly Cause[]): Cause[] {
@@ -24,8 +27,9 @@ function dedupe(causes: readonly Cause[]): Cause[] {
   return [...best.values()].sort((a, b) => b.rank - a.rank);
 }
 
-export function diagnose(messages: readonly Message[], failures: readonly Failure[]): Diagnosis[] {
-  const facts = runFacts(messages);
+/** `project`: the static index of the folder pytest ran in (optional; some rules need it). */
+export function diagnose(messages: readonly Message[], failures: readonly Failure[], project?: ProjectView): Diagnosis[] {
+  const facts = runFacts(messages, project);
   return failures.map((failure) => ({
     nodeid: failure.nodeid,
     failure,

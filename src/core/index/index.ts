@@ -5,6 +5,7 @@ export { indexWorkspace, defaultWorkerScript, updateWorkspaceIndex } from "./wor
 export type { IndexOptions, IndexProgress } from "./workspace";
 export { findPythonFiles } from "./walk";
 export type { FileFacts, Value } from "./facts";
+export type { Resolved } from "./resolve";
 export type { FactoryInfo, FieldInfo, FieldKind, MetaValue, OverrideInfo } from "./factories";
 export type { EngineInfo, FixtureInfo, SessionInfo, TestInfo, OpSite } from "./fixtures";
 export type { ColumnInfo, KeyInfo, ModelInfo, TableInfo } from "./models";

@@ -8,7 +8,7 @@ import { fileFixtures, fileTests, fixtureScopes, linkFixture, type FixtureInfo, 
 import { buildSchema, resolveConstraint, uniqueKeys, type KeyInfo, type ModelInfo, type Schema, type TableInfo } from "./models";
 import type { Dialect } from "./naming";
 import { DEFAULT_MAX_BYTES, factsFromBytes, factsFromText } from "./read";
-import { Resolver } from "./resolve";
+import { Resolver, type Resolved } from "./resolve";
 import { traceUrl, type ParamLookup, type UrlInfo } from "./urls";
 
 export interface FactoryCallInfo {
@@ -180,6 +180,11 @@ export class ProjectIndex {
     const f = r?.kind === "class" ? factoryFor(d.resolver, r.file, r.cls) : this.factories().find((x) => x.name === name);
     d.factoryByQname.set(name, f);
     return f;
+  }
+
+  /** What a value written in `near` (a project file) refers to: class, function, variable, module. */
+  resolveValue(v: Value, near: string): Resolved | undefined {
+    return this.view().resolver.value(v, normalize(near));
   }
 
   // ---- fixtures and tests

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { diagnose, type Diagnosis } from "../../../src/core/causes";
 import { fromPluginError } from "../../../src/core/failures/plugin";
+import { indexWorkspace } from "../../../src/core/index";
 import type { Failure } from "../../../src/core/failures/model";
 import type { Message } from "../../../src/core/protocol";
 import { repoRoot } from "../../util";
@@ -30,4 +31,11 @@ export function failuresOf(messages: readonly Message[]): Failure[] {
 export function diagnoseRecorded(project: string, stack: string, run = 0): Map<string, Diagnosis> {
   const messages = recordedRun(project, stack, run);
   return new Map(diagnose(messages, failuresOf(messages)).map((d) => [d.nodeid, d]));
+}
+
+/** The same, with the project's static index (built from the example project's folder). */
+export async function diagnoseRecordedWithIndex(project: string, stack: string, run = 0): Promise<Map<string, Diagnosis>> {
+  const messages = recordedRun(project, stack, run);
+  const index = await indexWorkspace(path.join(repoRoot(), "test", "fixtures", "projects", project), { workers: 0 });
+  return new Map(diagnose(messages, failuresOf(messages), { index, root: "/project" }).map((d) => [d.nodeid, d]));
 }

@@ -3,6 +3,7 @@
 import type { Cause } from "../model";
 import { at, describeSite, relative, type RunFacts } from "../facts";
 import type { Frame, WriteSite } from "../../protocol";
+import { sessionStateCauses } from "./sessionState";
 
 export interface RowWriter {
   nodeid: string;
@@ -78,6 +79,7 @@ export function mechanismCauses(facts: RunFacts, w: RowWriter, rank: number): Ca
       rank: rank - 2,
     });
   }
+  if (!w.committed && !causes.some((c) => c.kind === "wide-fixture-scope")) causes.push(...sessionStateCauses(facts, w, rank));
   const tx = facts.provenance.get(w.nodeid)?.tx;
   const engine = facts.engines.get(w.engine);
   const firstUse = engine?.firstUse?.by.fixture;
