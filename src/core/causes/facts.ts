@@ -18,6 +18,8 @@ export interface RunFacts {
   /** Rows each table held when the run first touched it. */
   baselines: Map<string, number>; // "engine|table" -> rows
   outcomes: Map<string, string>;
+  /** xdist worker of each test ("" when serial). */
+  workers: Map<string, string>;
   /** "engine|table|columns|values" -> inserts of that unique key, in run order. */
   inserted: Map<string, Written[]>;
   /** The project's static index, when the caller has one (value and session-state rules need it). */
@@ -29,9 +31,10 @@ export function uniqueKey(engine: string, table: string, columns: string, values
 }
 
 export function runFacts(messages: readonly Message[], project?: ProjectView): RunFacts {
-  const facts: RunFacts = { rootdir: "", order: [], position: new Map(), provenance: new Map(), engines: new Map(), baselines: new Map(), outcomes: new Map(), inserted: new Map() };
+  const facts: RunFacts = { rootdir: "", order: [], position: new Map(), provenance: new Map(), engines: new Map(), baselines: new Map(), outcomes: new Map(), inserted: new Map(), workers: new Map() };
   if (project) facts.project = project;
   for (const m of messages) {
+    if ((m.type === "started" || m.type === "provenance") && m.worker) facts.workers.set(m.nodeid, m.worker);
     if (m.type === "hello") facts.rootdir = m.rootdir;
     else if (m.type === "started" && !facts.position.has(m.nodeid)) {
       facts.position.set(m.nodeid, facts.order.length);
@@ -54,6 +57,15 @@ export function runFacts(messages: readonly Message[], project?: ProjectView): R
     }
   }
   return facts;
+}
+
+/**
+ * Whether two tests could see the same rows through this engine: always in one process; across
+ * xdist workers only when the database outlives a process (a file, a server), since each
+ * worker's in-memory database is its own (and engine ids repeat from worker to worker).
+ */
+export function sameDatabase(facts: RunFacts, a: string, b: string, engineId: string): boolean {
+  return (facts.workers.get(a) ?? "") === (facts.workers.get(b) ?? "") || facts.engines.get(engineId)?.persistent === true;
 }
 
 /** Tests that started before `nodeid` (under xdist: on any worker). */

@@ -22,6 +22,12 @@ function expectedCauses(project: string, run: "run1" | "run2", sqlalchemy: "1.4"
   return { ...(data.causes[run] as RunCauses), ...(data.causes.stacks?.[sqlalchemy]?.[run] ?? {}) };
 }
 
+/** The error needles each test's failure contains when run serially (expected.json "tests"). */
+function expectedErrors(project: string): Record<string, string[]> {
+  const data = JSON.parse(fs.readFileSync(fixturePath("projects", project, "expected.json"), "utf8")) as { tests: Record<string, { error?: string[] }> };
+  return Object.fromEntries(Object.entries(data.tests).map(([k, t]) => [k, (t.error ?? []).slice(0, 1)]));
+}
+
 function diagnose(dir: string, env: Record<string, string>, extra: string[] = []): { code: number | null; doc: DiagnoseDocument; stderr: string } {
   const r = spawnSync(process.execPath, [cli, "diagnose", dir, "--python", "/usr/bin/python3", "--json", ...extra], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
   return { code: r.status, doc: JSON.parse(r.stdout) as DiagnoseDocument, stderr: r.stderr };
@@ -56,6 +62,37 @@ describe("diagnose --json on the example projects", function () {
         }
       });
     }
+  }
+
+  for (const stack of pythonStacks()) {
+    const sqlalchemy = stack.name === "legacy" ? "1.4" : "2.0";
+    it(`-p xdist -n 2 (${stack.name}): where a test fails as it does serially, the same first cause; clean stays clean`, () => {
+      let compared = 0;
+      for (const project of PROJECTS) {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
+        const dir = path.join(work, project);
+        fs.cpSync(fixturePath("projects", project), dir, { recursive: true, filter: (src) => !src.endsWith(".db") && !src.includes("__pycache__") });
+        try {
+          const { doc } = diagnose(dir, stack.env, ["--", "-p", "xdist", "-n", "2"]);
+          assert.ok(validate(doc), `${project}: schema: ${JSON.stringify(validate.errors)}`);
+          if (project === "clean") assert.deepEqual(doc.failures, [], "clean under -n 2");
+          const want = expectedCauses(project, "run1", sqlalchemy);
+          const errors = expectedErrors(project);
+          // which tests share a worker decides which victims meet their polluter; those that fail as they do serially get the serial verdict
+          for (const f of doc.failures) {
+            const w = want[f.nodeid];
+            const text = `${f.error.type} ${f.error.message}`;
+            if (w === undefined || !(errors[f.nodeid] ?? []).every((needle) => text.includes(needle.split(":")[0] ?? needle))) continue;
+            const c = f.causes[0];
+            assert.deepEqual(c ? { kind: c.kind, file: c.file, line: c.line, ...(f.rootOf ? { rootOf: f.rootOf } : {}) } : null, w, `${project} ${f.nodeid}`);
+            compared++;
+          }
+        } finally {
+          fs.rmSync(work, { recursive: true, force: true });
+        }
+      }
+      assert.ok(compared >= 5, `only ${compared} failures could be compared`);
+    });
   }
 
   it("--no-trace names no cause and says why; --format github annotates the cause lines", () => {

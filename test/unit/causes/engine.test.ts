@@ -108,13 +108,17 @@ describe("cause engine rules", () => {
     assert.deepEqual(diagnose(base, [assertion])[0]?.causes, []);
   });
 
-  it("under xdist a row another worker wrote is found by its values and named with its test", () => {
-    const messages: Message[] = [...base,
-      { v, type: "provenance", nodeid: "t.py::a", worker: "gw1", writes: [{ engine: "e1", table: "users", op: "insert", phase: "call", by: { kind: "factory", factory: { name: "UserFactory", persistence: "commit", file: "/p/f.py", line: 3 } }, frame: { file: "/p/t.py", line: 1, function: "a" }, count: 1, committed: 1, rolledBack: 0, keys: [{ email: ["x"] }], checked: 1, survived: 1 }] },
-      { v, type: "provenance", nodeid: "t.py::b", worker: "gw0", conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["x"], existing: true }] },
+  it("under xdist a row another worker wrote is found by its values and named with its test, when the workers share the database", () => {
+    const engine = (persistent: boolean) => ({ id: "e1", url: persistent ? "sqlite:///t.db" : "sqlite://", dialect: "sqlite", driver: "pysqlite", pool: "QueuePool", persistent });
+    const run = (persistent: boolean): Message[] => [...base,
+      { v, type: "provenance", nodeid: "t.py::a", worker: "gw1", engines: [engine(persistent)], writes: [{ engine: "e1", table: "users", op: "insert", phase: "call", by: { kind: "factory", factory: { name: "UserFactory", persistence: "commit", file: "/p/f.py", line: 3 } }, frame: { file: "/p/t.py", line: 1, function: "a" }, count: 1, committed: 1, rolledBack: 0, keys: [{ email: ["x"] }], checked: 1, survived: 1 }] },
+      { v, type: "provenance", nodeid: "t.py::b", worker: "gw0", engines: [engine(persistent)], conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["x"], existing: true }] },
     ];
-    const [d] = diagnose(messages, [uniqueFailure("t.py::b", ["'x'"])]);
+    const [d] = diagnose(run(true), [uniqueFailure("t.py::b", ["'x'"])]);
     assert.deepEqual(kinds(d), ["factory-commits f.py:4", "polluter-test t.py:2"]);
+    // each worker's in-memory database is its own: the other worker's row is no evidence
+    const [mem] = diagnose(run(false), [uniqueFailure("t.py::b", ["'x'"])]);
+    assert.deepEqual(kinds(mem), []);
   });
 
   it("ranks the mechanism over the polluter, and the cascade over everything", () => {
