@@ -5,12 +5,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { buildDocument, type DiagnoseDocument } from "../core/causes/document";
+import type { Cause } from "../core/causes/model";
 import { formatGithub, formatText } from "../core/causes/format";
 import { fromPluginError } from "../core/failures/plugin";
 import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { indexWorkspace, type ProjectIndex } from "../core/index";
+import { bisectUnexplained } from "./bisect";
 import { findInterpreter, run, RunnerError } from "../core/runner";
 
 export class UsageError extends Error {}
@@ -22,18 +24,19 @@ interface Options {
   python: string | undefined;
   format: Format;
   trace: boolean;
+  bisect: boolean;
   pytestArgs: string[];
 }
 
 export function parseDiagnoseArgs(argv: readonly string[]): Options {
   const dash = argv.indexOf("--");
   const own = dash >= 0 ? argv.slice(0, dash) : [...argv];
-  let values: { python?: string | undefined; json?: boolean | undefined; format?: string | undefined; "no-trace"?: boolean | undefined };
+  let values: { python?: string | undefined; json?: boolean | undefined; format?: string | undefined; "no-trace"?: boolean | undefined; "no-bisect"?: boolean | undefined };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: own,
-      options: { python: { type: "string" }, json: { type: "boolean" }, format: { type: "string" }, "no-trace": { type: "boolean" } },
+      options: { python: { type: "string" }, json: { type: "boolean" }, format: { type: "string" }, "no-trace": { type: "boolean" }, "no-bisect": { type: "boolean" } },
       allowPositionals: true,
       strict: true,
     }));
@@ -45,7 +48,7 @@ export function parseDiagnoseArgs(argv: readonly string[]): Options {
   const format = values.json ? "json" : (values.format ?? "text");
   if (format !== "text" && format !== "json" && format !== "github") throw new UsageError(`--format must be text, json or github, not ${format}`);
   if (values.json && values.format && values.format !== "json") throw new UsageError("--json and --format disagree");
-  return { target: positionals[0] ?? ".", python: values.python ?? process.env["ORM_TD_PYTHON"], format, trace: !values["no-trace"], pytestArgs: dash >= 0 ? argv.slice(dash + 1) : [] };
+  return { target: positionals[0] ?? ".", python: values.python ?? process.env["ORM_TD_PYTHON"], format, trace: !values["no-trace"], bisect: !values["no-bisect"] && !values["no-trace"], pytestArgs: dash >= 0 ? argv.slice(dash + 1) : [] };
 }
 
 function useColor(): boolean {
@@ -95,7 +98,17 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
   if (!opts.trace) warnings.push("tracing was off (--no-trace): causes need the run's provenance");
   // a file pytest could not collect ran none of its tests: that is a failure of the run
   for (const m of messages) if (m.type === "collect_error") warnings.push(`collection error in ${m.nodeid}: ${m.message}`);
-  return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings }, index ? { index, root: cwd } : undefined);
+  const project = index ? { index, root: cwd } : undefined;
+  let extraCauses: Map<string, Cause[]> | undefined;
+  if (opts.bisect && !problem) {
+    const searched = await bisectUnexplained({ python: py.path, cwd, pluginDir, args: opts.pytestArgs }, messages, failures, project, (p) => {
+      if (progress) process.stderr.write(`\r\x1b[2K  polluter search for ${p.victim}: ${p.candidates} candidates, run ${p.run + 1} of about ${p.expectedRuns}`);
+    });
+    if (progress) process.stderr.write("\r\x1b[2K");
+    extraCauses = searched.causes;
+    warnings.push(...searched.warnings);
+  }
+  return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) }, project);
 }
 
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {

@@ -4,7 +4,7 @@ import { redact } from "./redact";
 import type { Failure } from "../failures/model";
 import type { EngineData, Message } from "../protocol";
 import { diagnose } from "./index";
-import type { Diagnosis, FixId } from "./model";
+import type { Cause, Diagnosis, FixId } from "./model";
 import type { ProjectView } from "./statics";
 
 export const DOCUMENT_VERSION = 1;
@@ -62,6 +62,8 @@ export interface RunSummary {
   durationMs: number;
   outcomes: ReadonlyMap<string, string>;
   warnings?: readonly string[];
+  /** Causes found outside the run's own evidence (a polluter search by bisection), per test. */
+  extraCauses?: ReadonlyMap<string, readonly Cause[]>;
 }
 
 export function buildDocument(messages: readonly Message[], failures: readonly Failure[], run: RunSummary, project?: ProjectView): DiagnoseDocument {
@@ -70,7 +72,10 @@ export function buildDocument(messages: readonly Message[], failures: readonly F
   // one entry per failing test: its first failed phase (call before teardown)
   const seen = new Set<string>();
   const firstPerTest = failures.filter((f) => !seen.has(f.nodeid) && seen.add(f.nodeid));
-  const diagnoses: Diagnosis[] = diagnose(messages, firstPerTest, project);
+  const diagnoses: Diagnosis[] = diagnose(messages, firstPerTest, project).map((d) => {
+    const extra = run.extraCauses?.get(d.nodeid);
+    return extra?.length ? { ...d, causes: [...d.causes, ...extra].sort((a, b) => b.rank - a.rank) } : d;
+  });
   const engines = new Map<string, Omit<EngineData, "firstUse">>();
   const warnings = new Set(run.warnings ?? []);
   for (const m of messages) {

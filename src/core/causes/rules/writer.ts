@@ -28,7 +28,7 @@ export function polluterCause(facts: RunFacts, w: RowWriter, victimNoun: string,
     kind: "polluter-test",
     ...loc,
     symbol: w.nodeid,
-    evidence: `${w.nodeid} inserted the ${w.what} (${describeSite(w.by)}, ${loc.file}:${loc.line}), ${how}${survivedText(w)}; ${victimNoun}.`,
+    evidence: `${w.nodeid} inserted the ${w.what} at ${loc.file}:${loc.line} (${describeSite(w.by)}), ${how}${survivedText(w)}; ${victimNoun}.`,
     fixes: [],
     rank,
   };
