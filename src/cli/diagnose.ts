@@ -13,6 +13,8 @@ import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { indexWorkspace, type ProjectIndex } from "../core/index";
 import { bisectUnexplained } from "./bisect";
+import { savedCauses } from "../core/causes/saved";
+import { sqliteRowProbe } from "../core/causes/sqliteProbe";
 import { findInterpreter, run, RunnerError } from "../core/runner";
 
 export class UsageError extends Error {}
@@ -25,18 +27,19 @@ interface Options {
   format: Format;
   trace: boolean;
   bisect: boolean;
+  project: string | undefined;
   pytestArgs: string[];
 }
 
 export function parseDiagnoseArgs(argv: readonly string[]): Options {
   const dash = argv.indexOf("--");
   const own = dash >= 0 ? argv.slice(0, dash) : [...argv];
-  let values: { python?: string | undefined; json?: boolean | undefined; format?: string | undefined; "no-trace"?: boolean | undefined; "no-bisect"?: boolean | undefined };
+  let values: { python?: string | undefined; json?: boolean | undefined; format?: string | undefined; "no-trace"?: boolean | undefined; "no-bisect"?: boolean | undefined; project?: string | undefined };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: own,
-      options: { python: { type: "string" }, json: { type: "boolean" }, format: { type: "string" }, "no-trace": { type: "boolean" }, "no-bisect": { type: "boolean" } },
+      options: { python: { type: "string" }, json: { type: "boolean" }, format: { type: "string" }, "no-trace": { type: "boolean" }, "no-bisect": { type: "boolean" }, project: { type: "string" } },
       allowPositionals: true,
       strict: true,
     }));
@@ -48,7 +51,7 @@ export function parseDiagnoseArgs(argv: readonly string[]): Options {
   const format = values.json ? "json" : (values.format ?? "text");
   if (format !== "text" && format !== "json" && format !== "github") throw new UsageError(`--format must be text, json or github, not ${format}`);
   if (values.json && values.format && values.format !== "json") throw new UsageError("--json and --format disagree");
-  return { target: positionals[0] ?? ".", python: values.python ?? process.env["ORM_TD_PYTHON"], format, trace: !values["no-trace"], bisect: !values["no-bisect"] && !values["no-trace"], pytestArgs: dash >= 0 ? argv.slice(dash + 1) : [] };
+  return { target: positionals[0] ?? ".", python: values.python ?? process.env["ORM_TD_PYTHON"], format, trace: !values["no-trace"], bisect: !values["no-bisect"] && !values["no-trace"], project: values.project, pytestArgs: dash >= 0 ? argv.slice(dash + 1) : [] };
 }
 
 function useColor(): boolean {
@@ -114,11 +117,22 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {
   const failures = opts.target === "-" ? await failuresFromStream(process.stdin) : await failuresFromFile(opts.target);
   const outcomes = new Map(failures.map((f) => [f.nodeid, "failed"]));
-  return buildDocument([], failures, {
-    durationMs: 0,
-    outcomes,
-    warnings: ["saved output carries no runtime provenance (who wrote the conflicting rows, what was committed): run `orm-test-doctor diagnose <project folder>` for causes"],
-  });
+  const root = path.resolve(opts.project ?? ".");
+  const warnings = [
+    `saved output carries no runtime provenance: who wrote each conflicting row and whether it was committed are unknown; the causes below are read from the code in ${root} and, for SQLite files, the database file (run \`orm-test-doctor diagnose <project folder>\` for causes seen at run time)`,
+  ];
+  let index: ProjectIndex | undefined;
+  try {
+    index = fs.statSync(root, { throwIfNoEntry: false })?.isDirectory() ? await indexWorkspace(root, { workers: 1 }) : undefined;
+  } catch (err) {
+    warnings.push(`the project index could not be built (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!index?.tests().length) warnings.push(`no pytest tests found in ${root} (give the project with --project DIR): no causes from the code`);
+  const extraCauses = new Map<string, Cause[]>();
+  if (index) {
+    for (const f of failures) extraCauses.set(f.nodeid, await savedCauses({ index, root }, root, f, sqliteRowProbe));
+  }
+  return buildDocument([], failures, { durationMs: 0, outcomes, warnings, extraCauses });
 }
 
 /** Exit code: 0 nothing failed, 1 failures diagnosed, 2 usage or environment error. */

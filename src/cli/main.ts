@@ -11,7 +11,7 @@ import { formatGroups } from "../core/report";
 import { diagnoseCommand, UsageError } from "./diagnose";
 
 const USAGE = `usage:
-  orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace] [--no-bisect] [-- pytest args]
+  orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace] [--no-bisect] [--project DIR] [-- pytest args]
       PATH: a project folder (default: the current one), run once with tracing; or a saved
       pytest output, junit XML, or - for standard input
   orm-test-doctor run <project folder> [--python <interpreter>] [-- <pytest args>]`;

@@ -95,6 +95,40 @@ describe("diagnose --json on the example projects", function () {
     });
   }
 
+  it("saved output (text and junit XML) with --project: the traced run's first unique-violation causes, from the code and the database file", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
+    try {
+      for (const project of ["create_override", "commit_factory"]) {
+        const dir = path.join(work, project);
+        fs.cpSync(fixturePath("projects", project), dir, { recursive: true, filter: (src) => !src.endsWith(".db") && !src.includes("__pycache__") });
+        const runs = project === "create_override" ? 2 : 1;
+        const xml = path.join(work, `${project}.xml`);
+        let text = "";
+        for (let i = 0; i < runs; i++) text = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml", xml], { cwd: dir, encoding: "utf8" }).stdout;
+        const log = path.join(work, `${project}.txt`);
+        fs.writeFileSync(log, text);
+        const want = Object.fromEntries(Object.entries(expectedCauses(project, runs === 2 ? "run2" : "run1", "1.4")).filter(([id]) => !id.endsWith("table_starts_empty")));
+        for (const saved of [log, xml]) {
+          const { code, doc } = diagnose(saved, {}, ["--project", dir]);
+          assert.equal(code, 1);
+          assert.ok(validate(doc), JSON.stringify(validate.errors));
+          const got = Object.fromEntries(doc.failures.filter((f) => f.error.kind === "unique").map((f) => [f.nodeid, f.causes[0] ? { kind: f.causes[0].kind, file: f.causes[0].file, line: f.causes[0].line } : null]));
+          assert.deepEqual(got, want, `${project} from ${path.basename(saved)}`);
+          assert.ok(doc.warnings.some((w) => /no runtime provenance: who wrote each conflicting row and whether it was committed are unknown/.test(w)));
+          if (project === "create_override") assert.match(doc.failures[0]?.causes[0]?.evidence ?? "", /dev\.db holds a users row with email = "user0@example\.com" right now/);
+        }
+      }
+      // without a project to read, the output says so and names nothing
+      const empty = path.join(work, "empty");
+      fs.mkdirSync(empty);
+      const bare = diagnose(path.join(work, "commit_factory.txt"), {}, ["--project", empty]);
+      assert.ok(bare.doc.failures.every((f) => f.causes.length === 0));
+      assert.ok(bare.doc.warnings.some((w) => /no pytest tests found in .* \(give the project with --project DIR\)/.test(w)));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it("--no-trace names no cause and says why; --format github annotates the cause lines", () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
     const dir = path.join(work, "p");
