@@ -58,7 +58,7 @@ function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env) && process.env["TERM"] !== "dumb";
 }
 
-async function diagnoseFolder(opts: Options, pluginDir: string): Promise<DiagnoseDocument> {
+async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSignal): Promise<DiagnoseDocument> {
   const cwd = path.resolve(opts.target);
   const py = await findInterpreter(opts.python ? [opts.python] : ["python3", "python"], { cwd });
   const messages: Message[] = [];
@@ -74,7 +74,7 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
     return undefined;
   });
   let lastDraw = 0;
-  const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace }, [], (e) => {
+  const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace, ...(signal ? { signal } : {}) }, [], (e) => {
     if (e.type !== "message") return;
     const m = e.message;
     messages.push(m);
@@ -103,8 +103,8 @@ async function diagnoseFolder(opts: Options, pluginDir: string): Promise<Diagnos
   for (const m of messages) if (m.type === "collect_error") warnings.push(`collection error in ${m.nodeid}: ${m.message}`);
   const project = index ? { index, root: cwd } : undefined;
   let extraCauses: Map<string, Cause[]> | undefined;
-  if (opts.bisect && !problem) {
-    const searched = await bisectUnexplained({ python: py.path, cwd, pluginDir, args: opts.pytestArgs }, messages, failures, project, (p) => {
+  if (opts.bisect && !problem && !signal?.aborted) {
+    const searched = await bisectUnexplained({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, ...(signal ? { signal } : {}) }, messages, failures, project, (p) => {
       if (progress) process.stderr.write(`\r\x1b[2K  polluter search for ${p.victim}: ${p.candidates} candidates, run ${p.run + 1} of about ${p.expectedRuns}`);
     });
     if (progress) process.stderr.write("\r\x1b[2K");
@@ -136,11 +136,11 @@ async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {
 }
 
 /** Exit code: 0 nothing failed, 1 failures diagnosed, 2 usage or environment error. */
-export async function diagnoseCommand(argv: readonly string[], pluginDir: () => string): Promise<number> {
+export async function diagnoseCommand(argv: readonly string[], pluginDir: () => string, signal?: AbortSignal): Promise<number> {
   const opts = parseDiagnoseArgs(argv);
   const stat = opts.target === "-" ? undefined : fs.statSync(opts.target, { throwIfNoEntry: false });
   if (opts.target !== "-" && !stat) throw new UsageError(`no such file or folder: ${opts.target}`);
-  const doc = stat?.isDirectory() ? await diagnoseFolder(opts, pluginDir()) : await diagnoseSaved(opts);
+  const doc = stat?.isDirectory() ? await diagnoseFolder(opts, pluginDir(), signal) : await diagnoseSaved(opts);
   const lines = opts.format === "json" ? [JSON.stringify(doc, null, 2)] : opts.format === "github" ? formatGithub(doc) : formatText(doc, useColor());
   process.stdout.write(lines.join("\n") + "\n");
   const collectionErrors = doc.warnings.some((w) => w.startsWith("collection error in "));

@@ -10,12 +10,15 @@ export interface OrmTestDoctorApi {
   readonly log: LevelledLog;
 }
 
+let active: TestExplorer | undefined;
+
 export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
   const channel = vscode.window.createOutputChannel("ORM Test Doctor", { log: true });
   const log = new LevelledLog(channel);
   context.subscriptions.push(channel, log);
   try {
     const explorer = createTestController(context, log);
+    active = explorer;
     const controller = explorer.controller;
     registerCommands(context, explorer, log);
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
@@ -29,6 +32,9 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
   }
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Runs in flight end with the extension (their whole pytest process trees); the rest is
+ * disposed through context.subscriptions. */
+export async function deactivate(): Promise<void> {
+  await active?.stopRuns();
+  active = undefined;
 }

@@ -179,6 +179,9 @@ export class TestExplorer implements vscode.Disposable {
     // The Testing view's stop button cancels the TestRun's own token.
     const cts = new vscode.CancellationTokenSource();
     const links = [token.onCancellationRequested(() => cts.cancel()), testRun.token.onCancellationRequested(() => cts.cancel())];
+    let ended: () => void = () => undefined;
+    const flight = { cts, done: new Promise<void>((resolve) => (ended = resolve)) };
+    this.inFlight.add(flight);
     try {
       const groups = groupByFolder(request, [...this.folders.values()]);
       const hooks = {
@@ -200,7 +203,21 @@ export class TestExplorer implements vscode.Disposable {
       links.forEach((l) => l.dispose());
       cts.dispose();
       testRun.end();
+      this.inFlight.delete(flight);
+      ended();
     }
+  }
+
+  /** Runs in progress: stopped (their pytest process trees killed) when the extension goes. */
+  private readonly inFlight = new Set<{ cts: vscode.CancellationTokenSource; done: Promise<void> }>();
+
+  /** Cancels every run in flight and waits (at most timeoutMs) until their processes are gone. */
+  async stopRuns(timeoutMs = 4000): Promise<void> {
+    const flights = [...this.inFlight];
+    for (const f of flights) f.cts.cancel();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(flights.map((f) => f.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   /** Re-runs the request whenever a Python file of its folders changes, until cancelled. */
@@ -243,6 +260,7 @@ export class TestExplorer implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const f of this.inFlight) f.cts.cancel();
     this.finished.dispose();
     this.coverage.dispose();
     this.notified.dispose();

@@ -35,7 +35,40 @@ describe("command line", () => {
     assert.ok((JSON.parse(xml.out) as { failures: unknown[] }).failures.length > 0);
   });
 
+  it("run: collection errors are printed with file:line and fail the run; pytest's exit status is said in words", function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-cli-"));
+    const mk = (name: string, files: Record<string, string>) => {
+      const p = path.join(dir, name);
+      fs.mkdirSync(p);
+      for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(p, f), text);
+      return p;
+    };
+    try {
+      const broken = runCli(["run", mk("broken", { "test_ok.py": "def test_ok():\n    pass\n", "test_broken.py": "def test_broken(:\n    pass\n" }), "--python", "/usr/bin/python3"]);
+      assert.equal(broken.code, 2, broken.out);
+      assert.match(broken.out, /✗ collection error in test_broken\.py \(test_broken\.py:1\): SyntaxError/);
+      assert.match(broken.out, /pytest exit status 2: the run was interrupted/);
+      const conftest = runCli(["run", mk("conftest", { "conftest.py": "import nonexistent_mod\n", "test_ok.py": "def test_ok():\n    pass\n" }), "--python", "/usr/bin/python3"]);
+      assert.equal(conftest.code, 4, conftest.out);
+      assert.match(conftest.out, /pytest could not import .*conftest\.py \(exit code 4\)/);
+      assert.doesNotMatch(conftest.out, /rejected the command line/);
+      const empty = runCli(["run", mk("empty", {}), "--python", "/usr/bin/python3"]);
+      assert.equal(empty.code, 5, empty.out);
+      assert.match(empty.out, /pytest exit status 5: no tests were collected/);
+      // a file name with a terminal escape in it is printed escaped
+      const esc = runCli(["run", mk("esc", { "test_\x1b[2Jzap.py": "def test_a():\n    assert False\n" }), "--python", "/usr/bin/python3"]);
+      assert.match(esc.out, /test_\\x1b\[2Jzap\.py::test_a/);
+      assert.doesNotMatch(esc.out, /\x1b/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("says what is wrong with its arguments", () => {
+    const noValue = runCli(["run", ".", "--python"]);
+    assert.equal(noValue.code, 2);
+    assert.match(noValue.out, /Option '--python <value>' argument missing/);
     const r = runCli(["run", "/no/such/folder"]);
     assert.equal(r.code, 2);
     assert.match(r.out, /not a folder: \/no\/such\/folder/);

@@ -1,5 +1,6 @@
 // The document as terminal text (clickable file:line, optional colour) or as GitHub workflow
 // annotations. Follow-on failures are listed once, under the test that broke their session.
+import { printable } from "../printable";
 import type { DiagnoseDocument, DocumentFailure } from "./document";
 import type { FixId } from "./model";
 
@@ -43,7 +44,7 @@ export function formatText(doc: DiagnoseDocument, color: boolean): string[] {
   const causeLines = (f: DocumentFailure) => {
     f.causes.forEach((c, i) => {
       out.push(`    ${s.bold(i === 0 ? "cause" : `also `)}  ${s.cyan(`${c.file}:${c.line}`)}  ${c.kind}  ${s.dim(c.symbol)}`);
-      out.push(`           ${c.evidence}`);
+      out.push(`           ${printable(c.evidence, false)}`);
       for (const fix of c.fixes) out.push(`           ${s.dim(`fix: ${FIX_HINTS[fix]}`)}`);
     });
     if (f.causes.length === 0) out.push(`    ${s.dim("no cause found in this run's evidence")}`);
@@ -53,15 +54,15 @@ export function formatText(doc: DiagnoseDocument, color: boolean): string[] {
     if (listed.has(f.nodeid)) continue;
     if (f.rootOf && f.rootOf !== f.nodeid) {
       const group = followOns.get(f.rootOf) ?? [f];
-      out.push(`${s.red("✗")} ${s.bold(`${group.length} test${group.length === 1 ? "" : "s"}`)} failed after ${f.rootOf} broke their session (${headline(f)}):`);
+      out.push(`${s.red("✗")} ${s.bold(`${group.length} test${group.length === 1 ? "" : "s"}`)} failed after ${printable(f.rootOf, false)} broke their session (${printable(headline(f), false)}):`);
       for (const g of group) {
         listed.add(g.nodeid);
-        out.push(`    ${g.nodeid}${g.location ? `  ${s.cyan(`${g.location.file}:${g.location.line}`)}` : ""}`);
+        out.push(`    ${printable(g.nodeid, false)}${g.location ? `  ${s.cyan(`${g.location.file}:${g.location.line}`)}` : ""}`);
       }
       causeLines(f);
     } else {
       listed.add(f.nodeid);
-      out.push(`${s.red("✗")} ${s.bold(f.nodeid)} (${f.phase})  ${headline(f)}`);
+      out.push(`${s.red("✗")} ${s.bold(printable(f.nodeid, false))} (${f.phase})  ${printable(headline(f), false)}`);
       if (f.location) out.push(`    at ${s.cyan(`${f.location.file}:${f.location.line}`)}`);
       causeLines(f);
     }
@@ -69,7 +70,7 @@ export function formatText(doc: DiagnoseDocument, color: boolean): string[] {
   }
   const sum = doc.summary;
   out.push(`${sum.passed} passed, ${sum.failed} failed, ${sum.errors} errors, ${sum.skipped} skipped in ${(sum.durationMs / 1000).toFixed(1)} s`);
-  for (const w of doc.warnings) out.push(s.dim(`warning: ${w}`));
+  for (const w of doc.warnings) out.push(s.dim(`warning: ${printable(w, false)}`));
   return out;
 }
 

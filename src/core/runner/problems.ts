@@ -68,6 +68,10 @@ export function classifyExit(f: ExitFacts): Problem | undefined {
   if (/orm_test_doctor/.test(tail) && /Error importing plugin|No module named 'orm_test_doctor/.test(tail)) {
     return { kind: "plugin-missing", message: `ORM Test Doctor's pytest plugin could not be imported from ${f.pluginDir}.${said}` };
   }
+  if (f.code === 4 && /ImportError while loading conftest '([^']+)'/.test(tail)) {
+    const file = /ImportError while loading conftest '([^']+)'/.exec(tail)?.[1] ?? "conftest.py";
+    return { kind: "usage-error", message: `pytest could not import ${file} (exit code 4): fix the import error in that conftest.py:${said}` };
+  }
   if (f.code === 4) return { kind: "usage-error", message: `pytest rejected the command line or configuration (exit code 4):${said}` };
   if (f.code === 3) return { kind: "internal-error", message: `pytest had an internal error (exit code 3):${said}` };
   if (!f.hello && f.signal === null) {

@@ -18,9 +18,29 @@ export interface Connection {
   onEnd(): void;
 }
 
-export async function listen(newConnection: () => Connection): Promise<MessageServer> {
-  const useTcp = process.platform === "win32";
-  const dir = useTcp ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "otd-"));
+// sun_path holds 108 bytes on Linux (104 on macOS), the terminating NUL included
+const MAX_SOCKET_PATH = 103;
+const SOCKET = "s.sock";
+
+/**
+ * A fresh private folder whose socket path fits: under the temp dir, else under /tmp (a long
+ * TMPDIR would make Node bind a truncated path outside the folder); undefined: use TCP.
+ */
+export function socketDir(tmp: string = os.tmpdir()): string | undefined {
+  for (const base of [tmp, "/tmp"]) {
+    // mkdtemp adds six characters
+    if (Buffer.byteLength(path.join(base, "otd-XXXXXX", SOCKET)) > MAX_SOCKET_PATH) continue;
+    try {
+      return fs.mkdtempSync(path.join(base, "otd-"));
+    } catch {
+      // not writable: try the next place
+    }
+  }
+  return undefined;
+}
+
+export async function listen(newConnection: () => Connection, tmp?: string): Promise<MessageServer> {
+  const dir = process.platform === "win32" ? undefined : socketDir(tmp);
   const open = new Set<Promise<void>>();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -38,11 +58,16 @@ export async function listen(newConnection: () => Connection): Promise<MessageSe
     open.add(ended);
     void ended.then(() => open.delete(ended));
   });
-  const where = dir === undefined ? { host: "127.0.0.1", port: 0 } : { path: path.join(dir, "s.sock") };
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(where, () => resolve());
-  });
+  const where = dir === undefined ? { host: "127.0.0.1", port: 0 } : { path: path.join(dir, SOCKET) };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(where, () => resolve());
+    });
+  } catch (err) {
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const addr = server.address();
   const address = typeof addr === "string" ? addr : `tcp:127.0.0.1:${addr?.port ?? 0}`;
 

@@ -145,6 +145,34 @@ describe("Test Explorer details", () => {
     assert.deepEqual(processesWith(marker), []);
   });
 
+  it("deactivate() ends runs in flight with their whole process tree (stopRuns)", async () => {
+    const a = await api();
+    const tests = folder(a, "slow");
+    const marker = `ORM_TD_STOP_MARK=${process.pid}-${Date.now()}`;
+    await configure("env", { ORM_TD_STOP_MARK: marker.split("=")[1] }, tests.folder);
+    let stopped: Promise<void> | undefined;
+    let runningBefore = 0;
+    const sub = a.explorer.onDidFinishTest((f) => {
+      if (!f.nodeid.endsWith("test_quick")) return;
+      setTimeout(() => {
+        runningBefore = processesWith(marker).length;
+        stopped = a.explorer.stopRuns();
+      }, 500);
+    });
+    const started = Date.now();
+    try {
+      await a.explorer.run(new vscode.TestRunRequest([tests.root]), new vscode.CancellationTokenSource().token);
+      await stopped;
+    } finally {
+      sub.dispose();
+      await configure("env", undefined, tests.folder);
+    }
+    assert.ok(stopped, "stopRuns was called mid-run");
+    assert.ok(Date.now() - started < 20_000, "the run ended long before its one-minute tests");
+    assert.ok(runningBefore > 0, "the marker finds pytest while it runs");
+    assert.deepEqual(processesWith(marker), []);
+  });
+
   it("says what to do when the interpreter has no pytest", async () => {
     const a = await api();
     // An interpreter without site-packages: runs, but cannot import pytest.
