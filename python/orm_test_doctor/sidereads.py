@@ -59,6 +59,10 @@ def reader(info):
         kwargs["connect_args"] = {"timeout": 1}
     elif dialect.name == "postgresql" and dialect.driver in ("psycopg2", "psycopg"):
         options = "-c lock_timeout=200 -c statement_timeout=1000 -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=5000"
+        # connect_args replace the URL's own options (a search_path, say): keep them, ours after
+        own = url.query.get("options")
+        if isinstance(own, str) and own:
+            options = own + " " + options
         kwargs["connect_args"] = {"connect_timeout": 2, "options": options}
         kwargs["isolation_level"] = "READ COMMITTED"
     elif dialect.name in ("mysql", "mariadb") and dialect.driver in ("pymysql", "mysqldb"):

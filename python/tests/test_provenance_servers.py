@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -228,6 +228,27 @@ def test_side_connections_are_read_only_and_bounded(server):
                 assert tuple(row) == (1, 1, 1, "READ-COMMITTED")
             with pytest.raises(Exception, match="(?i)read.only"):
                 conn.execute(text("CREATE TABLE otd_never (id INTEGER)"))
+        # reserved words as names: quoted the server's way ("select" / `select`)
+        metadata = MetaData()
+        odd = Table("select", metadata, Column("order", Integer, unique=True))
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(odd.insert(), [{"order": 7}, {"order": 8}])
+        assert sidereads.read(info, odd, {"order": 7}, "exists") == (1,)
+        assert sidereads.read(info, odd, {"order": 9}, "exists") is None
+        assert sidereads.count(info, "select") == {"rows": 2}
+        metadata.drop_all(engine)
+        if kind == "postgresql":
+            # the URL's own options (a search_path) stay on the side connection, ours added
+            own = create_engine(url + "?options=-csearch_path%3Dotd_app", poolclass=NullPool)
+            own_info = EngineInfo("e2", own)
+            try:
+                with sidereads.reader(own_info).connect() as conn:
+                    assert [conn.execute(text("SHOW " + n)).scalar() for n in ("search_path", "lock_timeout")] == ["otd_app", "200ms"]
+            finally:
+                own_info.reader.dispose()
+                own.dispose()
     finally:
         if info.reader is not None:
             info.reader.dispose()
