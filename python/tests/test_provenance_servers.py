@@ -154,6 +154,61 @@ def test_a_row_from_before_the_run_is_found_on_a_side_connection(server, project
     assert not any("warning" in m for m in prov.values())
 
 
+CLEANED_UP = {
+    "conftest.py": """
+        import os
+
+        import pytest
+        from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine
+
+        metadata = MetaData()
+        members = Table("otd_members", metadata, Column("id", Integer, primary_key=True), Column("email", String(80), unique=True))
+
+
+        @pytest.fixture(scope="session")
+        def engine():
+            engine = create_engine(os.environ["OTD_DATABASE_URL"])
+            metadata.drop_all(engine)
+            metadata.create_all(engine)
+            yield engine
+            engine.dispose()
+
+
+        @pytest.fixture
+        def cleaned(engine):
+            yield engine
+            with engine.begin() as conn:  # commits, then deletes what it committed
+                conn.execute(members.delete())
+    """,
+    "test_members.py": """
+        from conftest import members
+
+
+        def test_commits_and_cleans(cleaned):
+            with cleaned.begin() as conn:
+                conn.execute(members.insert().values(email="kept@example.com"))
+
+
+        def test_commits_and_leaves(engine):
+            with engine.begin() as conn:
+                conn.execute(members.insert().values(email="left@example.com"))
+    """,
+}
+
+
+def test_survivors_are_looked_up_after_teardown(server, project):
+    kind, url = server
+    res = project(CLEANED_UP).run("-q", env={"OTD_DATABASE_URL": url})
+    assert set(res.finished().values()) == {"passed"}, res.stdout[-3000:]
+    prov = provenance(res)
+    [cleaned] = [w for w in prov["test_members.py::test_commits_and_cleans"]["writes"] if w["op"] == "insert"]
+    [left] = prov["test_members.py::test_commits_and_leaves"]["writes"]
+    # both committed; only one row is still there for the next test
+    assert (cleaned["committed"], cleaned["checked"], cleaned["survived"]) == (1, 1, 0)
+    assert (left["committed"], left["checked"], left["survived"]) == (1, 1, 1)
+    assert left["keys"] == [{"email": ["left@example.com"], "id": [2]}]
+
+
 LOCKED = {
     "conftest.py": """
         import os
