@@ -31,10 +31,17 @@ const SETUPS: ReadonlyArray<{ kind: ServerKind; driver: string; dialect: string;
 type Expected = { kind: string; file: string; line: number; rootOf?: string } | null;
 type RunCauses = Record<string, Expected>;
 
-function expectedCauses(project: string, run: "run1" | "run2", sqlalchemy: "1.4" | "2.0"): RunCauses {
+type RunName = "run1" | "run2" | "keptTables";
+
+function expectedCauses(project: string, run: RunName, sqlalchemy: "1.4" | "2.0"): RunCauses {
   const data = JSON.parse(fs.readFileSync(fixturePath("projects", project, "expected.json"), "utf8")) as { causes: Record<string, unknown> & { stacks?: Record<string, Record<string, RunCauses>> } };
-  return { ...(data.causes[run] as RunCauses), ...(data.causes.stacks?.[sqlalchemy]?.[run] ?? {}) };
+  const { note: _note, ...causes } = { ...(data.causes[run] as RunCauses & { note?: unknown }), ...(data.causes.stacks?.[sqlalchemy]?.[run] ?? {}) };
+  return causes as RunCauses;
 }
+
+// run 1 and 2 drop and create the tables; a third run keeps them (and the rows of run 2)
+const RUNS: ReadonlyArray<[RunName, Record<string, string>]> = [["run1", {}], ["run2", {}], ["keptTables", { OTD_KEEP_TABLES: "1" }]];
+const EMPTY_TABLE_TEST = "tests/test_profile.py::test_users_table_starts_empty";
 
 interface Ran {
   code: number | null;
@@ -68,7 +75,7 @@ function urlWithPassword(srv: DbServer, driver: string, db: string): string {
 }
 
 describe("database servers: diagnose names the causes", function () {
-  this.timeout(RUN_TIMEOUT_MS * 2 + 30_000);
+  this.timeout(RUN_TIMEOUT_MS * 3 + 30_000);
 
   for (const setup of SETUPS) {
     describe(setup.kind, () => {
@@ -76,7 +83,7 @@ describe("database servers: diagnose names the causes", function () {
       for (const stack of pythonStacks()) {
         const sqlalchemy = stack.name === "legacy" ? "1.4" : "2.0";
 
-        it(`${setup.project} (${stack.name}): the planted causes, run after run on one database`, async () => {
+        it(`${setup.project} (${stack.name}): the planted causes, run after run on one database, and with the tables kept`, async () => {
           const srv = server.get();
           const db = `otd_causes_${stack.name}`;
           await srv.createDatabase(db);
@@ -85,8 +92,8 @@ describe("database servers: diagnose names the causes", function () {
           const dir = path.join(work, setup.project);
           fs.cpSync(fixturePath("projects", setup.project), dir, { recursive: true, filter: (src) => !src.includes("__pycache__") });
           try {
-            for (const runName of ["run1", "run2"] as const) {
-              const r = await run(process.execPath, [cli, "diagnose", dir, "--python", stack.python, "--json"], { ...stack.env, OTD_DATABASE_URL: url });
+            for (const [runName, runEnv] of RUNS) {
+              const r = await run(process.execPath, [cli, "diagnose", dir, "--python", stack.python, "--json"], { ...stack.env, ...runEnv, OTD_DATABASE_URL: url });
               const context = `${runName}: exit ${String(r.code)}\n${r.stderr.slice(-3000)}`;
               const doc = JSON.parse(r.stdout) as DiagnoseDocument;
               assert.ok(validate(doc), `${runName}: schema: ${JSON.stringify(validate.errors)}`);
@@ -97,9 +104,16 @@ describe("database servers: diagnose names the causes", function () {
                 const c = f.causes[0];
                 return [f.nodeid, c ? { kind: c.kind, file: c.file, line: c.line, ...(f.rootOf ? { rootOf: f.rootOf } : {}) } : null];
               }));
-              assert.deepEqual(got, expectedCauses(setup.project, runName, sqlalchemy), runName);
+              const want = expectedCauses(setup.project, runName, sqlalchemy);
+              if (runName === "keptTables") {
+                // the row-count test fails too; its cause is not planted (see expected.json)
+                assert.deepEqual(Object.keys(got).sort(), [...Object.keys(want), EMPTY_TABLE_TEST].sort(), runName);
+                delete got[EMPTY_TABLE_TEST];
+              }
+              assert.deepEqual(got, want, runName);
               for (const f of doc.failures.filter((x) => x.error.kind === "unique")) {
-                assert.deepEqual([f.error.dialect, f.error.table, f.error.values], [setup.dialect, "users", ["alice@example.com"]], `${runName} ${f.nodeid}`);
+                const email = f.nodeid.endsWith("::test_bob_with_explicit_email") ? "bob@example.com" : "alice@example.com";
+                assert.deepEqual([f.error.dialect, f.error.table, f.error.values], [setup.dialect, "users", [email]], `${runName} ${f.nodeid}`);
               }
               // one engine: the server database, persistent, its password masked everywhere
               assert.deepEqual(
