@@ -276,13 +276,10 @@ class Tracer:
         for cols, values in key.items():
             self.index[(record["engine"].id, record["table"].name, cols, _hashable(values))] = (record, test["nodeid"])
         if "where" not in record and len(test["rows"]) < MAX_CHECKS:
-            # the raw values (dates, decimals) for the lookup; the plain ones are for the report
-            for cols in key:
-                names = cols.split(",")
-                if all(params.get(c) is not None for c in names):
-                    record["where"] = {c: params[c] for c in names}
-                    test["rows"].append(record)
-                    return
+            # the raw values (dates, decimals) for the lookup, the plain ones (a lastrowid) else
+            cols, plain = next(iter(key.items()))
+            record["where"] = {c: params[c] if params.get(c) is not None else v for c, v in zip(cols.split(","), plain)}
+            test["rows"].append(record)
 
     def _resolve_pks(self):
         """Primary keys a RETURNING clause gave back (1.4 and 2.0: inserted_primary_key_rows)."""
