@@ -1,6 +1,10 @@
 // Layer 2: the pytest plugin's tests (python/tests) and the example projects' checks
 // (test/examples), on both Python stacks. Prints per-stack results and writes the totals to
 // $ORM_TD_COUNTS_FILE (or test-results/python-counts.json).
+// Tests that need a database server skip here unless given its URL (OTD_TEST_POSTGRESQL_URL /
+// OTD_TEST_MARIADB_URL for python/tests/test_provenance_servers.py, OTD_DATABASE_URL for the
+// *_commit_polluter example projects); test/unit/dbservers/causes.test.ts starts throwaway
+// servers and runs them with the URLs on both stacks.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -8,17 +8,14 @@ the run and is reported once; it never changes a test's outcome."""
 
 import json
 import os
-import re
 import sys
 
+from . import sidereads
+from .sidereads import UNKNOWN
 from .sites import Attribution
 
 MAX_KEYS = 20  # unique values kept per write group (enough to name a conflict, bounded)
 MAX_CHECKS = 50  # rows looked up per test after teardown
-
-UNKNOWN = object()  # a side read that could not tell (locked, timed out, no file): no evidence
-
-_TABLES_RE = re.compile(r'\b(?:FROM|JOIN)\s+[`"\[]?([A-Za-z_][\w$]*)', re.I)
 
 
 def _dbapi(conn):
@@ -104,6 +101,8 @@ class Tracer:
         self.pending = {}  # id(dbapi connection) -> [write records] in its open transaction
         self.savepoints = {}  # id(dbapi connection) -> [(name, index into pending, outermost)]
         self.index = {}  # (engine id, table, cols, values) -> write record (latest)
+        self.unresolved = []  # inserts whose primary key comes back by RETURNING
+        self._last_context = None
         self._busy = False
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -185,25 +184,25 @@ class Tracer:
 
     def _before_execute(self, conn, cursor, statement, parameters, context, executemany):
         info = self._engine(conn)
+        if self.unresolved:
+            self._resolve_pks()
         if self.test is None or context is None:
             return
         table = self._dml_table(context)
         if table is not None:
-            tables = [str(table.name)]
+            tables = [(getattr(table, "schema", None), str(table.name))]
         elif statement[:6].upper() == "SELECT":
-            tables = sorted(set(_TABLES_RE.findall(statement)))
-            self.test["reads"].update(tables)
+            tables = sidereads.tables_read(statement, info.data["dialect"])
+            self.test["reads"].update(name for _, name in tables)
         else:
             return
-        for name in tables:
+        for schema, name in tables:
             if name not in info.baseline:
-                # first touch this run: what was there before (rows of an earlier run, say)
-                row = self._read(info, name, {}, "COUNT(*)")
-                if row is UNKNOWN:
-                    row = None
-                info.baseline[name] = None if row is None else {"rows": int(row[0])}
-                if row is not None:
-                    self.new_baselines.append({"engine": info.id, "table": name, "rows": int(row[0])})
+                # first touch this run: what was there before (rows of an earlier run, say);
+                # counted up to a cap, so a big table costs no full scan
+                info.baseline[name] = found = self._count(info, name, schema)
+                if found is not None:
+                    self.new_baselines.append(dict(found, engine=info.id, table=name))
 
     def _dml_table(self, context):
         if not (getattr(context, "isinsert", False) or getattr(context, "isupdate", False) or getattr(context, "isdelete", False)):
@@ -220,6 +219,9 @@ class Tracer:
         if table is None:
             return
         op = "insert" if context.isinsert else "update" if context.isupdate else "delete"
+        if context is self._last_context:
+            return  # 2.0's insertmanyvalues: one statement sent in batches, its rows already seen
+        self._last_context = context
         info = self._engine(conn)
         rows = getattr(context, "compiled_parameters", None) or [{}]
         pk, uniques = unique_sets(table)
@@ -242,7 +244,7 @@ class Tracer:
                 group["frame"] = site["frame"]
         lastrowid = getattr(cursor, "lastrowid", None) if op == "insert" and len(rows) == 1 else None
         dbapi_id = id(_dbapi(conn))
-        for params in rows:
+        for i, params in enumerate(rows):
             group["count"] += 1
             key = {}
             for cols in uniques:
@@ -254,14 +256,43 @@ class Tracer:
             if pk and all(v is not None for v in pkv):
                 key.setdefault(",".join(pk), [_plain(v) for v in pkv])
             record = {"group": group, "key": key, "table": table, "engine": info, "state": "open"}
-            if key and len(group["keys"]) < MAX_KEYS:
-                group["keys"].append(key)
-            if op == "insert":
-                for cols, values in key.items():
-                    self.index[(info.id, table.name, cols, _hashable(values))] = (record, self.test["nodeid"])
-                if key and len(self.test["rows"]) < MAX_CHECKS:
-                    self.test["rows"].append(record)
+            if op == "insert" and len(pk) == 1 and pkv[0] is None:
+                # RETURNING (PostgreSQL): the new id is known once the result is set up, after this
+                # event; read at the next one
+                self.unresolved.append((record, context, i, pk[0], self.test))
+            self._keep(record, params, key)
             self.pending.setdefault(dbapi_id, []).append(record)
+
+    def _keep(self, record, params, key):
+        """Index an inserted row by its unique values (conflicts) and keep it for the survivors check."""
+        if not key:
+            return
+        group = record["group"]
+        if not any(k is key for k in group["keys"]) and len(group["keys"]) < MAX_KEYS:
+            group["keys"].append(key)
+        if group["op"] != "insert":
+            return
+        test = self.test
+        for cols, values in key.items():
+            self.index[(record["engine"].id, record["table"].name, cols, _hashable(values))] = (record, test["nodeid"])
+        if "where" not in record and len(test["rows"]) < MAX_CHECKS:
+            # the raw values (dates, decimals) for the lookup, the plain ones (a lastrowid) else
+            cols, plain = next(iter(key.items()))
+            record["where"] = {c: params[c] if params.get(c) is not None else v for c, v in zip(cols.split(","), plain)}
+            test["rows"].append(record)
+
+    def _resolve_pks(self):
+        """Primary keys a RETURNING clause gave back (1.4 and 2.0: inserted_primary_key_rows)."""
+        pending, self.unresolved = self.unresolved, []
+        for record, context, i, col, test in pending:
+            try:
+                value = context.inserted_primary_key_rows[i][0]
+            except Exception:
+                continue
+            if value is None or test is not self.test:
+                continue
+            record["key"][col] = [_plain(value)]
+            self._keep(record, {col: value}, record["key"])
 
     def _tx(self, name):
         if self.test is not None:
@@ -270,6 +301,8 @@ class Tracer:
     def _end(self, conn, event, state):
         """The outermost transaction ended: its open writes become `state`."""
         self._engine(conn)
+        if self.unresolved:
+            self._resolve_pks()
         self._tx(event)
         key = id(_dbapi(conn))
         for record in self.pending.pop(key, []):
@@ -363,7 +396,7 @@ class Tracer:
                     if record.get("survived") is not None:
                         conflict["writer"]["survived"] = record["survived"]
                 else:
-                    found = self._exists(info, table, dict(zip(cols, values)))
+                    found = self._exists(info, table, {c: params[c] for c in cols})
                     if found is not None:
                         conflict["existing"] = found  # there, and not written by this run's tracer
                 self.test["conflicts"].append(conflict)
@@ -373,86 +406,30 @@ class Tracer:
 
     # --- reads on the side --------------------------------------------------------------------
 
-    def _read(self, info, table, where, what, conn=None):
-        """`SELECT what FROM table WHERE col = value AND ...`, where the next test would look: on a
-        connection of its own for files and servers, on the one shared connection of an in-memory
-        SQLite (a plain SELECT there starts no transaction). None when it cannot tell."""
-        name = table.name if hasattr(table, "name") else table
-        cols = list(where)
-        if not self._can_read(info):
-            return UNKNOWN
-        self._busy = True
+    def _read(self, info, table, where, what, conn=None, schema=None):
+        self._busy = True  # our own statements are not the user's
         try:
-            if info.memory:
-                if info.last_dbapi is None:
-                    return None
-                sql = "SELECT %s FROM %s" % (what, _quote(name))
-                if cols:
-                    sql += " WHERE " + " AND ".join("%s = ?" % _quote(c) for c in cols)
-                cur = info.last_dbapi.cursor()
-                try:
-                    cur.execute(sql, [where[c] for c in cols])
-                    return cur.fetchone()
-                finally:
-                    cur.close()
-            from sqlalchemy import and_, column, literal_column, select, table as sa_table
-
-            t = sa_table(name, *[column(c) for c in cols])
-            stmt = select(literal_column(what)).select_from(t)
-            if cols:
-                stmt = stmt.where(and_(*[t.c[c] == where[c] for c in cols]))
-            if conn is not None:
-                row = conn.execute(stmt).fetchone()
-            else:
-                with self._reader(info).connect() as c:
-                    row = c.execute(stmt).fetchone()
-            return tuple(row) if row is not None else None
-        except Exception:
-            # a missing table, a lock, a timeout: no evidence rather than a broken or slow run;
-            # a server that did not answer is not asked again
-            if not info.memory:
-                info.reader_failures += 1
-            return UNKNOWN
+            return sidereads.read(info, table, where, what, conn, schema)
         finally:
             self._busy = False
 
-    @staticmethod
-    def _can_read(info):
-        """False once a server stopped answering, or when the SQLite file is gone."""
-        return info.reader_failures < 3 and not (info.data.get("file") and not os.path.exists(info.data["file"]))
-
-    def _reader(self, info):
-        # NullPool: no connection of ours stays open to block the user's DROP DATABASE
-        if info.reader is None:
-            from sqlalchemy import create_engine
-            from sqlalchemy.pool import NullPool
-
-            dialect = info.engine.dialect.name
-            url = info.engine.url
-            args = {}
-            if dialect == "sqlite":
-                # read-only, by absolute path: never creates a file, whatever the cwd is now
-                url = "sqlite:///file:%s?mode=ro&uri=true" % info.data["file"]
-                args = {"timeout": 1}
-            elif dialect == "postgresql" and info.engine.dialect.driver in ("psycopg2", "psycopg"):
-                # never wait behind the user's locks
-                args = {"connect_timeout": 2, "options": "-c lock_timeout=200 -c statement_timeout=1000"}
-            elif dialect in ("mysql", "mariadb") and info.engine.dialect.driver in ("pymysql", "mysqldb"):
-                args = {"connect_timeout": 2, "read_timeout": 2, "init_command": "SET SESSION lock_wait_timeout=1"}
-            else:
-                info.reader_failures = 3  # async or unknown drivers: no side reads
-                raise RuntimeError("no side reads for %s+%s" % (dialect, info.engine.dialect.driver))
-            info.reader = create_engine(url, poolclass=NullPool, connect_args=args)
-        return info.reader
+    def _count(self, info, name, schema):
+        self._busy = True
+        try:
+            return sidereads.count(info, name, schema)
+        finally:
+            self._busy = False
 
     def _exists(self, info, table, where):
-        row = self._read(info, table, where, "1")
+        row = self._read(info, table, where, "exists")
         return True if row is not None and row is not UNKNOWN else None
 
     def check_survivors(self):
         """After teardown: which rows this test inserted are still there for the next test."""
         if self.test is None or not self.enabled:
             return
+        if self.unresolved:
+            self._resolve_pks()
         by_engine = {}
         for record in self.test["rows"]:
             if record["state"] == "rolledBack":
@@ -463,19 +440,15 @@ class Tracer:
             conn = None
             try:
                 if not info.memory:
-                    if not self._can_read(info):
-                        continue
                     self._busy = True
                     try:
-                        conn = self._reader(info).connect()
-                    except Exception:
-                        info.reader_failures += 1
-                        continue
+                        conn = sidereads.connect(info)
                     finally:
                         self._busy = False
+                    if conn is None:
+                        continue
                 for record in records:
-                    cols, values = next(iter(record["key"].items()))
-                    found = self._read(info, record["table"], dict(zip(cols.split(","), values)), "1", conn)
+                    found = self._read(info, record["table"], record["where"], "exists", conn)
                     if found is not UNKNOWN:  # unknown stays unsaid
                         record["survived"] = found is not None
             except Exception:
@@ -551,6 +524,3 @@ def _plain(value):
 def _hashable(values):
     return tuple(repr(v) for v in values)
 
-
-def _quote(name):
-    return '"%s"' % str(name).replace('"', '""')

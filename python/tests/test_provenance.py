@@ -294,3 +294,35 @@ def test_not_null_records_no_conflict_and_a_removed_file_is_not_recreated(projec
     [w] = writes(prov, "test_edges.py::test_file_removed_at_teardown", "items")
     assert "survived" not in w and w["committed"] == 1
     assert not list((tmp_path / "bt").rglob("gone.db"))
+
+
+PK_ONLY = {
+    "test_pk.py": """
+        from sqlalchemy import Column, Integer, String, create_engine
+        from sqlalchemy.orm import Session, declarative_base
+        from sqlalchemy.pool import StaticPool
+
+        Base = declarative_base()
+
+        class Note(Base):
+            __tablename__ = "notes"
+            id = Column(Integer, primary_key=True)
+            body = Column(String(20))
+
+        engine = create_engine("sqlite://", poolclass=StaticPool)
+        Base.metadata.create_all(engine)
+
+        def test_commits_a_note():
+            with Session(engine) as s:
+                s.add(Note(body="x"))
+                s.commit()
+    """,
+}
+
+
+def test_a_row_known_only_by_its_generated_id_is_checked_for_survival(project):
+    res = project(PK_ONLY).run("-q")
+    assert res.finished() == {"test_pk.py::test_commits_a_note": "passed"}
+    [w] = writes(provenance(res), "test_pk.py::test_commits_a_note", "notes")
+    assert w["keys"] == [{"id": [1]}]
+    assert (w["committed"], w["checked"], w["survived"]) == (1, 1, 1)

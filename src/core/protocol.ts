@@ -135,7 +135,8 @@ export interface Provenance {
   /** pysqlite without BEGIN: who opened the SAVEPOINT that was really the outermost transaction. */
   sites?: { outermostSavepoint?: { by: WriteSite; frame?: Frame | null } };
   engines?: EngineData[]; // first seen during this test
-  baselines?: Array<{ engine: string; table: string; rows: number }>; // rows a table held at its first touch
+  // rows a table held at its first touch, counted up to a cap (atLeast: there were more)
+  baselines?: Array<{ engine: string; table: string; rows: number; atLeast?: boolean }>;
   warning?: string; // the tracer failed and switched itself off
 }
 

@@ -1,0 +1,164 @@
+"""Reads on the side: what the next test would see in a table, looked up on a connection of our
+own (files and servers) or on the one shared connection of an in-memory SQLite. They never wait
+behind the user's locks, never write, never scan a big table, and say UNKNOWN rather than guess.
+
+PostgreSQL: after a unique violation the victim's transaction is aborted, so the lookup has to be
+on another connection; it is read committed and read-only, with a lock and a statement timeout.
+MariaDB/MySQL: plain reads take no row locks, but metadata locks (LOCK TABLES, DDL) can block a
+read, hence short lock_wait_timeout / innodb_lock_wait_timeout and a statement time limit."""
+
+import os
+import re
+
+UNKNOWN = object()  # a side read that could not tell (locked, timed out, no file): no evidence
+BASELINE_CAP = 1000  # rows counted at most at a table's first touch: "at least 1000" is enough
+MAX_FAILURES = 3  # a server that timed out or refused this often is not asked again
+
+# FROM/JOIN [schema.]table, with any of the dialects' identifier quotes
+_TABLES_RE = re.compile(r'\b(?:FROM|JOIN)\s+[`"\[]?([A-Za-z_][\w$]*)[`"\]]?(?:\s*\.\s*[`"\[]?([A-Za-z_][\w$]*))?', re.I)
+_CATALOGS = frozenset(("information_schema", "performance_schema", "pg_catalog", "mysql", "sys", "sqlite_master", "sqlite_schema", "sqlite_temp_master"))
+
+
+def is_catalog(dialect, name):
+    """System tables the dialect reads itself (has_table, reflection): no user rows there."""
+    lowered = name.lower()
+    return lowered in _CATALOGS or (dialect == "postgresql" and lowered.startswith("pg_"))
+
+
+def tables_read(statement, dialect):
+    """User tables a SELECT names: [(schema or None, table)], catalogs left out."""
+    out = []
+    for first, second in _TABLES_RE.findall(statement):
+        schema, name = (first, second) if second else (None, first)
+        if is_catalog(dialect, name) or (schema and is_catalog(dialect, schema)):
+            continue
+        if (schema, name) not in out:
+            out.append((schema, name))
+    return out
+
+
+def can_read(info):
+    """False once a server stopped answering, or when the SQLite file is gone."""
+    return info.reader_failures < MAX_FAILURES and not (info.data.get("file") and not os.path.exists(info.data["file"]))
+
+
+def reader(info):
+    """The engine for side reads (NullPool: no connection of ours stays open to block the user's
+    DROP DATABASE). Raises for drivers we cannot bound (async, unknown)."""
+    if info.reader is not None:
+        return info.reader
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    dialect = info.engine.dialect
+    url = info.engine.url
+    kwargs = {"poolclass": NullPool}
+    if dialect.name == "sqlite":
+        # read-only, by absolute path: never creates a file, whatever the cwd is now
+        url = "sqlite:///file:%s?mode=ro&uri=true" % info.data["file"]
+        kwargs["connect_args"] = {"timeout": 1}
+    elif dialect.name == "postgresql" and dialect.driver in ("psycopg2", "psycopg"):
+        options = "-c lock_timeout=200 -c statement_timeout=1000 -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=5000"
+        # connect_args replace the URL's own options (a search_path, say): keep them, ours after
+        own = url.query.get("options")
+        if isinstance(own, str) and own:
+            options = own + " " + options
+        kwargs["connect_args"] = {"connect_timeout": 2, "options": options}
+        kwargs["isolation_level"] = "READ COMMITTED"
+    elif dialect.name in ("mysql", "mariadb") and dialect.driver in ("pymysql", "mysqldb"):
+        # one statement (init_command allows no more); the variable names differ per server
+        mariadb = getattr(dialect, "is_mariadb", False)
+        limits = "max_statement_time=1, tx_read_only=1" if mariadb else "max_execution_time=1000, transaction_read_only=1"
+        init = "SET SESSION lock_wait_timeout=1, innodb_lock_wait_timeout=1, " + limits
+        kwargs["connect_args"] = {"connect_timeout": 2, "read_timeout": 2, "write_timeout": 2, "init_command": init}
+        kwargs["isolation_level"] = "READ COMMITTED"
+    else:
+        info.reader_failures = MAX_FAILURES
+        raise RuntimeError("no side reads for %s+%s" % (dialect.name, dialect.driver))
+    info.reader = create_engine(url, **kwargs)
+    return info.reader
+
+
+def _statement(table, where, what, schema=None):
+    """`what` is "count" (rows, at most BASELINE_CAP + 1) or "exists" (a row matches `where`)."""
+    from sqlalchemy import and_, column, func, literal_column, select, table as sa_table
+
+    name = str(getattr(table, "name", table))
+    schema = getattr(table, "schema", None) or schema
+    cols = list(where)
+    t = sa_table(name, *[column(c) for c in cols], **({"schema": str(schema)} if schema else {}))
+    inner = select(literal_column("1")).select_from(t)
+    if cols:
+        inner = inner.where(and_(*[t.c[c] == where[c] for c in cols]))
+    if what == "exists":
+        return inner.limit(1)
+    return select(func.count()).select_from(inner.limit(BASELINE_CAP + 1).subquery())
+
+
+def _quote(name):
+    return '"%s"' % str(name).replace('"', '""')
+
+
+def _read_memory(info, table, where, what):
+    """On an in-memory SQLite's one shared connection (a plain SELECT there starts no transaction)."""
+    if info.last_dbapi is None:
+        return None
+    cols = list(where)
+    sql = "SELECT 1 FROM %s" % _quote(getattr(table, "name", table))
+    if cols:
+        sql += " WHERE " + " AND ".join("%s = ?" % _quote(c) for c in cols)
+    sql = sql + " LIMIT 1" if what == "exists" else "SELECT COUNT(*) FROM (%s LIMIT %d)" % (sql, BASELINE_CAP + 1)
+    cur = info.last_dbapi.cursor()
+    try:
+        cur.execute(sql, [where[c] for c in cols])
+        return cur.fetchone()
+    finally:
+        cur.close()
+
+
+def read(info, table, where, what, conn=None, schema=None):
+    """One row (a tuple) or None when there is none; UNKNOWN when it cannot tell."""
+    if not can_read(info):
+        return UNKNOWN
+    try:
+        if info.memory:
+            return _read_memory(info, table, where, what)
+        stmt = _statement(table, where, what, schema)
+        if conn is not None:
+            row = conn.execute(stmt).fetchone()
+        else:
+            with reader(info).connect() as c:
+                row = c.execute(stmt).fetchone()
+        return tuple(row) if row is not None else None
+    except Exception as exc:
+        # a missing table, a lock, a timeout: no evidence rather than a broken or slow run.
+        # Only a server that did not answer in time (or at all) is not asked again.
+        if not info.memory and _operational(exc):
+            info.reader_failures += 1
+        return UNKNOWN
+
+
+def connect(info):
+    """A connection for several reads in a row (survivors), or None."""
+    if info.memory or not can_read(info):
+        return None
+    try:
+        return reader(info).connect()
+    except Exception:
+        info.reader_failures += 1
+        return None
+
+
+def _operational(exc):
+    from sqlalchemy import exc as sa_exc
+
+    return not isinstance(exc, sa_exc.DBAPIError) or isinstance(exc, sa_exc.OperationalError)
+
+
+def count(info, table, schema=None):
+    """{"rows": n} (with "atLeast": true past the cap) or None."""
+    row = read(info, table, {}, "count", schema=schema)
+    if row is None or row is UNKNOWN:
+        return None
+    rows = int(row[0])
+    return {"rows": BASELINE_CAP, "atLeast": True} if rows > BASELINE_CAP else {"rows": rows}
