@@ -8,12 +8,16 @@ import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { findInterpreter, RunnerError, run } from "../core/runner";
 import { formatGroups } from "../core/report";
+import { checkCommand } from "./check";
 import { diagnoseCommand, UsageError } from "./diagnose";
 
 const USAGE = `usage:
   orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace] [-- pytest args]
       PATH: a project folder (default: the current one), run once with tracing; or a saved
       pytest output, junit XML, or - for standard input
+  orm-test-doctor check [PATH] [--json]
+      static check of factories and test calls against the models (no run): unknown fields,
+      missing required columns, unknown enum members, dangling foreign keys
   orm-test-doctor run <project folder> [--python <interpreter>] [-- <pytest args>]`;
 
 const MARK: Record<string, string> = { passed: "✓", failed: "✗", errored: "E", skipped: "s" };
@@ -72,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "run") return await runCommand(rest);
     if (command === "diagnose") return await diagnoseCommand(rest, pluginDir);
+    if (command === "check") return await checkCommand(rest);
     console.error(USAGE);
     return 2;
   } catch (err) {
