@@ -23,10 +23,12 @@ const INTEGER = /^(sa\.|sqlalchemy\.)?(Integer|BigInteger|SmallInteger|int)\b/;
 
 export function requiredGaps(ctx: DriftContext, s: ModelSurface, p: Provided): Gap[] {
   const out: Gap[] = [];
+  // a hybrid's or property's setter may fill any column
+  for (const name of p.names.keys()) if (s.setters.has(name)) return out;
   const setRels = s.relationships.filter((r) => !r.collection && p.names.has(r.attr));
   for (const c of s.columns) {
     const attr = c.attr || c.name;
-    if (p.skip.has(attr) || c.nullable || c.default !== undefined || c.serverDefault !== undefined) continue;
+    if (p.skip.has(attr) || s.filled.has(attr) || c.nullable || c.default !== undefined || c.serverDefault !== undefined) continue;
     if (c.foreignKey !== undefined) {
       const table = fkTable(ctx, c.foreignKey);
       if (table === undefined) continue; // cannot tell what it points at

@@ -24,6 +24,8 @@ export interface ModelSurface {
   customInit: boolean;
   accepted: Set<string>;
   mapped: string[]; // attribute names worth suggesting
+  setters: Set<string>; // decorated methods (hybrids, properties): their setters may fill columns
+  filled: Set<string>; // columns SQLAlchemy fills itself (the polymorphic_on discriminator)
   relationships: RelationshipInfo[];
   columns: ColumnInfo[]; // every table a row goes to (joined inheritance: the ancestors' too)
   columnTable: Map<ColumnInfo, string>;
@@ -80,7 +82,7 @@ export class DriftContext {
 
   private build(model: ModelInfo, ref: ClassRef): ModelSurface {
     const chain = this.resolver.ancestors(ref.file, ref.cls);
-    const s: ModelSurface = { model, open: false, customInit: false, accepted: new Set(), mapped: [], relationships: [], columns: [], columnTable: new Map(), parentTables: new Set() };
+    const s: ModelSurface = { model, open: false, customInit: false, accepted: new Set(), mapped: [], setters: new Set(), filled: new Set(), relationships: [], columns: [], columnTable: new Map(), parentTables: new Set() };
     const chainNames = new Set(chain.map((r) => r.qname));
     let init: ClassFact["methods"][number] | undefined;
     for (const r of chain) {
@@ -98,7 +100,14 @@ export class DriftContext {
       }
       for (const m of r.cls.methods) {
         s.accepted.add(m.name);
-        if (m.decorators.length > 0 && !m.name.startsWith("_")) s.mapped.push(m.name); // hybrids, declared_attr
+        if (m.decorators.length > 0 && !m.name.startsWith("_")) {
+          s.mapped.push(m.name); // hybrids, declared_attr
+          s.setters.add(m.name);
+        }
+      }
+      const args = r.cls.attrs.find((a) => a.name === "__mapper_args__")?.value;
+      for (const [k, v] of args?.k === "dict" ? args.items : []) {
+        if (k.k === "str" && k.v === "polymorphic_on") s.filled.add(v.k === "str" ? v.v : v.k === "name" ? v.t.split(".").pop() ?? "" : "");
       }
       for (const c of r.cls.classes) s.accepted.add(c.name);
       const mapped = r.cls !== ref.cls ? this.models.get(r.qname) : undefined;
