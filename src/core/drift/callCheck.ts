@@ -46,6 +46,8 @@ function checkModelCall(ctx: DriftContext, file: FileFacts, fn: FuncFact, c: Cal
   const local = fn.locals.find((l) => l.value.k === "call" && l.value.line === c.line && l.line <= c.line);
   if (s.customInit || splat || (local && fn.attrSets?.includes(local.name))) return;
   for (const gap of requiredGaps(ctx, s, { names, skip })) {
+    // `depot.shipments.append(Shipment(...))`: the other side's collection may fill the key
+    if (gap.kind === "dangling-foreign-key" && gap.constant === undefined && reverseCollection(ctx, gap.table, model)) continue;
     const col = `${s.model.name}.${gap.attr}`;
     const at = `${gap.column.file}:${gap.column.line + 1}`;
     out.push({
@@ -61,6 +63,15 @@ function checkModelCall(ctx: DriftContext, file: FileFacts, fn: FuncFact, c: Cal
       rank: DRIFT_RANK,
     });
   }
+}
+
+function reverseCollection(ctx: DriftContext, table: string | undefined, model: string): boolean {
+  for (const m of ctx.models.values()) {
+    if (m.table !== table) continue;
+    const rels = ctx.surface(m.qname)?.relationships ?? [];
+    if (rels.some((r) => r.target === undefined || r.target.qname === model)) return true;
+  }
+  return false;
 }
 
 /** `UserFactory(nmae="x")`: neither a declaration, a Params entry nor a model attribute. */

@@ -23,9 +23,14 @@ const INTEGER = /^(sa\.|sqlalchemy\.)?(Integer|BigInteger|SmallInteger|int)\b/;
 
 export function requiredGaps(ctx: DriftContext, s: ModelSurface, p: Provided): Gap[] {
   const out: Gap[] = [];
+  const names = new Map(p.names);
+  for (const [name, value] of p.names) {
+    const target = s.synonyms.get(name);
+    if (target !== undefined && !names.has(target)) names.set(target, value);
+  }
   // a hybrid's or property's setter may fill any column
-  for (const name of p.names.keys()) if (s.setters.has(name)) return out;
-  const setRels = s.relationships.filter((r) => !r.collection && p.names.has(r.attr));
+  for (const name of names.keys()) if (s.setters.has(name)) return out;
+  const setRels = s.relationships.filter((r) => !r.collection && names.has(r.attr));
   for (const c of s.columns) {
     const attr = c.attr || c.name;
     if (p.skip.has(attr) || s.filled.has(attr) || c.nullable || c.default !== undefined || c.serverDefault !== undefined) continue;
@@ -34,7 +39,7 @@ export function requiredGaps(ctx: DriftContext, s: ModelSurface, p: Provided): G
       if (table === undefined) continue; // cannot tell what it points at
       if (c.primaryKey && s.parentTables.has(table)) continue; // joined inheritance: copied from the parent row
       if (setRels.some((r) => r.targetTables === undefined || r.targetTables.includes(table))) continue;
-      const given = p.names.get(attr);
+      const given = names.get(attr);
       if (given && given.constant === undefined) continue; // SubFactory, SelfAttribute, LazyAttribute...: trusted
       const gap: Gap = { kind: "dangling-foreign-key", column: c, attr, table };
       if (given?.constant !== undefined) gap.constant = given.constant;
@@ -43,7 +48,7 @@ export function requiredGaps(ctx: DriftContext, s: ModelSurface, p: Provided): G
       out.push(gap);
       continue;
     }
-    if (p.names.has(attr)) continue;
+    if (names.has(attr)) continue;
     if (c.primaryKey && autoincrements(c, s)) continue;
     out.push({ kind: "missing-required-field", column: c, attr });
   }

@@ -24,8 +24,9 @@ export interface ModelSurface {
   customInit: boolean;
   accepted: Set<string>;
   mapped: string[]; // attribute names worth suggesting
-  setters: Set<string>; // decorated methods (hybrids, properties): their setters may fill columns
+  setters: Set<string>; // hybrids and properties with a setter: it may fill any column
   filled: Set<string>; // columns SQLAlchemy fills itself (the polymorphic_on discriminator)
+  synonyms: Map<string, string>; // synonym("email") attributes → the attribute they stand for
   relationships: RelationshipInfo[];
   columns: ColumnInfo[]; // every table a row goes to (joined inheritance: the ancestors' too)
   columnTable: Map<ColumnInfo, string>;
@@ -82,7 +83,7 @@ export class DriftContext {
 
   private build(model: ModelInfo, ref: ClassRef): ModelSurface {
     const chain = this.resolver.ancestors(ref.file, ref.cls);
-    const s: ModelSurface = { model, open: false, customInit: false, accepted: new Set(), mapped: [], setters: new Set(), filled: new Set(), relationships: [], columns: [], columnTable: new Map(), parentTables: new Set() };
+    const s: ModelSurface = { model, open: false, customInit: false, accepted: new Set(), mapped: [], setters: new Set(), filled: new Set(), synonyms: new Map(), relationships: [], columns: [], columnTable: new Map(), parentTables: new Set() };
     const chainNames = new Set(chain.map((r) => r.qname));
     let init: ClassFact["methods"][number] | undefined;
     for (const r of chain) {
@@ -97,13 +98,13 @@ export class DriftContext {
         if (!a.name.startsWith("_")) s.mapped.push(a.name);
         const rel = this.relationship(r.file, a.name, a.value, a.annotation);
         if (rel) s.relationships.push(rel);
+        const target = a.value.k === "call" && /(^|\.)synonym$/.test(a.value.q) ? literal(a.value.args[0]) : undefined;
+        if (typeof target === "string" && !s.synonyms.has(a.name)) s.synonyms.set(a.name, target);
       }
       for (const m of r.cls.methods) {
         s.accepted.add(m.name);
-        if (m.decorators.length > 0 && !m.name.startsWith("_")) {
-          s.mapped.push(m.name); // hybrids, declared_attr
-          s.setters.add(m.name);
-        }
+        if (m.decorators.length > 0 && !m.name.startsWith("_")) s.mapped.push(m.name); // hybrids, declared_attr
+        if (m.decorators.some((d) => d.k === "name" && d.t.endsWith(".setter"))) s.setters.add(m.name);
       }
       const args = r.cls.attrs.find((a) => a.name === "__mapper_args__")?.value;
       for (const [k, v] of args?.k === "dict" ? args.items : []) {
