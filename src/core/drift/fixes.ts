@@ -51,7 +51,10 @@ export function fixEdit(finding: Finding, text: string): TextEdit | undefined {
     const lead = /^\s*/.exec(l)?.[0] ?? "";
     if (l.trim() && !l.trim().startsWith("#") && lead.length > classIndent) indent = lead;
   }
-  for (let i = e.line + 1; i <= last; i++) if (declared.test(lines[i] ?? "") && lines[i]?.startsWith(`${indent ?? ""}${e.name}`)) return undefined;
+  // the body may have grown since the index saw it (a fix applied already): scan to its real end
+  let bodyEnd = last;
+  while (bodyEnd + 1 < lines.length && (!lines[bodyEnd + 1]?.trim() || (/^\s*/.exec(lines[bodyEnd + 1] ?? "")?.[0].length ?? 0) > classIndent)) bodyEnd++;
+  for (let i = e.line + 1; i <= bodyEnd; i++) if (declared.test(lines[i] ?? "") && lines[i]?.startsWith(`${indent ?? ""}${e.name}`)) return undefined;
   if (indent === undefined) return undefined;
   const end = (lines[last] ?? "").replace(/\r$/, "").length;
   return { file: e.file, range: range(last, end, last, end), newText: `\n${indent}${e.name} = ${e.value}`, title: `Declare \`${e.name} = ${e.value}\`` };
