@@ -76,20 +76,33 @@ function reverseCollection(ctx: DriftContext, table: string | undefined, model: 
 
 /** `UserFactory(nmae="x")`: neither a declaration, a Params entry nor a model attribute. */
 function checkFactoryCall(ctx: DriftContext, file: FileFacts, c: CallFact, qname: string, symbol: string, out: Finding[]): void {
-  const f = ctx.index.factory(qname);
-  if (!f || f.abstract || f.model === undefined) return;
-  const s = ctx.surface(f.model);
-  if (!s || s.open) return;
-  const shape = factoryShape(ctx, f);
-  if (shape.rewritesKwargs) return;
-  const declared = new Set(f.fields.map((x) => x.name));
+  const takes = callableNames(ctx, qname);
+  if (!takes) return;
   for (const k of c.kw) {
-    const name = shape.rename.get(k.name) ?? k.name;
-    if (!k.name || k.name.includes("__") || declared.has(k.name) || shape.params.has(k.name) || shape.exclude.has(k.name)) continue;
-    if (s.accepted.has(name) || shape.inlineArgs.has(name)) continue;
-    const to = closestName(name, [...declared, ...s.mapped]);
+    if (!k.name || k.name.includes("__") || takes.has(k.name)) continue;
+    const f = ctx.index.factory(qname);
+    const s = f?.model !== undefined ? ctx.surface(f.model) : undefined;
+    if (!f || !s) continue;
+    const to = closestName(k.name, [...f.fields.map((x) => x.name), ...s.mapped]);
     out.push(unknownName(file, c, symbol, `${c.t}(${k.name}=...)`, k.name, `${f.name} or ${s.model.name} (${s.model.file}:${s.model.defLine + 1})`, to, s.customInit));
   }
+}
+
+/** Keywords a factory call takes (null: anything, or not a checkable factory); once per factory. */
+function callableNames(ctx: DriftContext, qname: string): Set<string> | null {
+  const hit = ctx.callable.get(qname);
+  if (hit !== undefined) return hit;
+  let takes: Set<string> | null = null;
+  const f = ctx.index.factory(qname);
+  const s = f && !f.abstract && f.model !== undefined ? ctx.surface(f.model) : undefined;
+  const shape = f && s && !s.open ? factoryShape(ctx, f) : undefined;
+  if (f && s && shape && !shape.rewritesKwargs) {
+    takes = new Set([...f.fields.map((x) => x.name), ...shape.params, ...shape.exclude, ...shape.inlineArgs]);
+    for (const name of s.accepted) takes.add(name);
+    for (const [from, to] of shape.rename) if (s.accepted.has(to)) takes.add(from);
+  }
+  ctx.callable.set(qname, takes);
+  return takes;
 }
 
 function unknownName(file: FileFacts, c: CallFact, symbol: string, what: string, name: string, where: string, to: string | undefined, init: boolean): Finding {

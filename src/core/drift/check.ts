@@ -13,9 +13,8 @@ import { driftContext, type DriftContext } from "./surface";
 export function check(index: ProjectIndex): Finding[] {
   const ctx = driftContext(index);
   const out: Finding[] = [];
-  const factories = index.factories();
-  const related = relatedTargets(factories);
-  for (const f of factories) checkFactoryAll(ctx, f, related, out);
+  const related = relatedTargets(ctx);
+  for (const f of index.factories()) checkFactoryAll(ctx, f, related, out);
   for (const rel of index.files()) checkCallerFile(ctx, index.fileFacts(rel), out);
   return tidy(out);
 }
@@ -26,13 +25,10 @@ export function checkFile(index: ProjectIndex, relPath: string): Finding[] {
   const file = index.fileFacts(relPath);
   if (!file) return [];
   const out: Finding[] = [];
-  if (file.classes.length > 0) {
-    const factories = index.factories();
-    const mine = factories.filter((f) => f.file === file.path);
-    if (mine.length > 0) {
-      const related = relatedTargets(factories);
-      for (const f of mine) checkFactoryAll(ctx, f, related, out);
-    }
+  for (const cls of file.classes) {
+    // computed alone (index.factory by qualified name), not the whole project's factories
+    const f = index.factory(`${file.module}.${cls.name}`);
+    if (f) checkFactoryAll(ctx, f, relatedTargets(ctx), out);
   }
   checkCallerFile(ctx, file, out);
   return tidy(out);
@@ -41,7 +37,7 @@ export function checkFile(index: ProjectIndex, relPath: string): Finding[] {
 function checkFactoryAll(ctx: DriftContext, f: FactoryInfo, related: Set<string>, out: Finding[]): void {
   checkFactory(ctx, f, related, out);
   // enum members in the factory's own declarations (inherited ones are checked where declared)
-  const ref = ctx.classRef(f.qname, f.file);
+  const ref = ctx.classIn(f.file, f.name);
   if (!ref) return;
   const attrs = [...ref.cls.attrs, ...ref.cls.classes.flatMap((c) => c.attrs)];
   for (const a of attrs) checkEnumValues(ctx, [a.value], { file: f.file, line: a.line, end: a.end, symbol: f.name }, out);

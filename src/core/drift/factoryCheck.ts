@@ -21,10 +21,12 @@ export interface FactoryShape {
 }
 
 export function factoryShape(ctx: DriftContext, f: FactoryInfo): FactoryShape {
+  const hit = ctx.shapes.get(f.qname);
+  if (hit) return hit;
   const shape: FactoryShape = { exclude: new Set(), rename: new Map(), inlineArgs: new Set(), params: new Set(), rewritesKwargs: false, classes: [] };
-  for (const q of f.chain) {
-    const ref = ctx.classRef(q, f.file);
-    if (!ref) continue;
+  const own = ctx.classIn(f.file, f.name);
+  for (const ref of own ? ctx.resolver.ancestors(own.file, own.cls) : []) {
+    if (ref.kind !== "class") continue;
     shape.classes.push({ file: ref.file, cls: ref.cls });
     if (ref.cls.methods.some((m) => m.name === "_adjust_kwargs")) shape.rewritesKwargs = true;
     for (const c of ref.cls.classes) if (c.name === "Params") for (const a of c.attrs) shape.params.add(a.name);
@@ -37,6 +39,7 @@ export function factoryShape(ctx: DriftContext, f: FactoryInfo): FactoryShape {
       }
     }
   }
+  ctx.shapes.set(f.qname, shape);
   return shape;
 }
 
@@ -107,9 +110,22 @@ function gapFinding(ctx: DriftContext, f: FactoryInfo, gap: Gap, decls: Map<stri
   return finding;
 }
 
-/** Factories a RelatedFactory builds: their parent object comes from the caller. */
-export function relatedTargets(factories: readonly FactoryInfo[]): Set<string> {
+/** Factories a RelatedFactory builds: their parent object comes from the caller. Read from the
+ * per-file facts (no factory analysis), once per index generation. */
+export function relatedTargets(ctx: DriftContext): Set<string> {
+  if (ctx.related) return ctx.related;
   const out = new Set<string>();
-  for (const f of factories) for (const fld of f.fields) if (fld.kind === "related_factory" && fld.target !== undefined) out.add(fld.target);
+  for (const file of ctx.resolver.files.values()) {
+    for (const cls of file.classes) {
+      for (const a of cls.attrs) {
+        const v = a.value;
+        if (v.k !== "call" || !/(^|\.)RelatedFactory(List)?$/.test(v.q)) continue;
+        const t = v.args[0];
+        if (t?.k === "str") out.add(t.v);
+        else if (t) out.add(ctx.resolver.value(t, file.path)?.qname ?? "");
+      }
+    }
+  }
+  ctx.related = out;
   return out;
 }

@@ -8,6 +8,7 @@ import { literal } from "../index/facts";
 import type { ColumnInfo, ModelInfo } from "../index/models";
 import type { ProjectIndex } from "../index/project";
 import { isExternal, type Resolved, type Resolver } from "../index/resolve";
+import type { FactoryShape } from "./factoryCheck";
 
 type ClassRef = Extract<Resolved, { kind: "class" }>;
 
@@ -41,6 +42,7 @@ export interface EnumInfo {
   members: string[];
 }
 
+const ENUM_LIKE = /(^|\.)[A-Z]\w*\.\w/; // a capitalised segment before the last one
 const RELATIONSHIP = new Set(["relationship", "relation", "dynamic_loader"]);
 const KNOWN_ROOTS = new Set(["sqlalchemy", "typing", "typing_extensions", "object", "abc", "flask_sqlalchemy"]);
 
@@ -51,6 +53,9 @@ export class DriftContext {
   private readonly surfaces = new Map<string, ModelSurface | undefined>();
   private readonly enums = new Map<string, EnumInfo | undefined>();
   private backrefs: Map<string, RelationshipInfo[]> | undefined;
+  related: Set<string> | undefined; // factories a RelatedFactory builds (factoryCheck.ts)
+  readonly shapes = new Map<string, FactoryShape>(); // factoryCheck.ts
+  readonly callable = new Map<string, Set<string> | null>(); // callCheck.ts: keywords a factory call takes
   private anyBackref: Set<string> | undefined;
 
   constructor(readonly index: ProjectIndex) {
@@ -59,6 +64,13 @@ export class DriftContext {
       this.models.set(m.qname, m);
       this.modelsByName.set(m.name, this.modelsByName.has(m.name) ? null : m); // null: ambiguous
     }
+  }
+
+  /** A top-level class of a known file, without name resolution (cheap, no memo growth). */
+  classIn(file: string, name: string): ClassRef | undefined {
+    const f = this.resolver.files.get(file);
+    const cls = f?.classes.find((c) => c.name === name);
+    return f && cls ? { kind: "class", file: f, cls, qname: `${f.module}.${cls.name}` } : undefined;
   }
 
   classRef(qname: string, near?: string): ClassRef | undefined {
@@ -75,7 +87,7 @@ export class DriftContext {
   surface(qname: string): ModelSurface | undefined {
     if (this.surfaces.has(qname)) return this.surfaces.get(qname);
     const model = this.models.get(qname);
-    const ref = model ? this.classRef(qname) : undefined;
+    const ref = model ? this.classIn(model.file, model.name) : undefined;
     const s = model && ref ? this.build(model, ref) : undefined;
     this.surfaces.set(qname, s);
     return s;
@@ -165,7 +177,7 @@ export class DriftContext {
 
   /** The model's table and those of its mapped ancestors (a foreign key may name either). */
   tablesOf(m: ModelInfo): string[] {
-    const ref = this.classRef(m.qname);
+    const ref = this.classIn(m.file, m.name);
     const out = new Set<string>();
     if (m.table !== undefined) out.add(m.table);
     for (const r of ref ? this.resolver.ancestors(ref.file, ref.cls) : []) {
@@ -181,7 +193,7 @@ export class DriftContext {
       this.backrefs = new Map();
       this.anyBackref = new Set();
       for (const m of this.models.values()) {
-        const ref = this.classRef(m.qname);
+        const ref = this.classIn(m.file, m.name);
         for (const a of ref?.cls.attrs ?? []) {
           if (a.value.k !== "call") continue;
           const br = a.value.kw.find((k) => k.name === "backref")?.value;
@@ -203,6 +215,7 @@ export class DriftContext {
 
   /** `app.models.Status.PAID` → the enum and the member name, when Status is a project enum. */
   enumUse(q: string, near: string): { info: EnumInfo; member: string } | undefined {
+    if (!ENUM_LIKE.test(q)) return undefined;
     const parts = q.split(".");
     for (let i = parts.length - 1; i >= 1; i--) {
       if (!/^[A-Z]/.test(parts[i - 1] ?? "")) continue;
