@@ -39,7 +39,7 @@ function checkModelCall(ctx: DriftContext, file: FileFacts, fn: FuncFact, c: Cal
     if (s.open || s.accepted.has(name)) continue;
     const to = closestName(name, s.mapped.filter((m) => !names.has(m)));
     if (to !== undefined) skip.add(to);
-    out.push(unknownName(file, c, symbol, `${c.t}(${name}=...)`, name, `${s.model.name} (${s.model.file}:${s.model.defLine + 1})`, to, s.customInit));
+    out.push(unknownName(file, c, symbol, `${c.t}(${name}=...)`, name, `${s.model.name} (${s.model.file}:${s.model.defLine + 1})`, to, s.customInit, s.model.name));
   }
   // keywords spread in, or attributes set after the call (`user.org = org`): cannot tell
   const splat = c.kw.some((k) => k.name === "");
@@ -61,6 +61,7 @@ function checkModelCall(ctx: DriftContext, file: FileFacts, fn: FuncFact, c: Cal
           : `${col} is a NOT NULL foreign key to ${gap.column.foreignKey ?? "?"} (${at}); \`${c.t}(...)\` ${gap.constant !== undefined ? `passes the constant ${gap.constant}` : "does not pass it"} and no relationship fills it.`,
       fixes: [],
       rank: DRIFT_RANK,
+      subject: { model: s.model.name, table: s.columnTable.get(gap.column) ?? "", column: gap.column.name },
     });
   }
 }
@@ -84,7 +85,7 @@ function checkFactoryCall(ctx: DriftContext, file: FileFacts, c: CallFact, qname
     const s = f?.model !== undefined ? ctx.surface(f.model) : undefined;
     if (!f || !s) continue;
     const to = closestName(k.name, [...f.fields.map((x) => x.name), ...s.mapped]);
-    out.push(unknownName(file, c, symbol, `${c.t}(${k.name}=...)`, k.name, `${f.name} or ${s.model.name} (${s.model.file}:${s.model.defLine + 1})`, to, s.customInit));
+    out.push(unknownName(file, c, symbol, `${c.t}(${k.name}=...)`, k.name, `${f.name} or ${s.model.name} (${s.model.file}:${s.model.defLine + 1})`, to, s.customInit, s.model.name));
   }
 }
 
@@ -105,7 +106,7 @@ function callableNames(ctx: DriftContext, qname: string): Set<string> | null {
   return takes;
 }
 
-function unknownName(file: FileFacts, c: CallFact, symbol: string, what: string, name: string, where: string, to: string | undefined, init: boolean): Finding {
+function unknownName(file: FileFacts, c: CallFact, symbol: string, what: string, name: string, where: string, to: string | undefined, init: boolean, model: string): Finding {
   const f: Finding = {
     kind: "unknown-model-field",
     file: file.path,
@@ -114,6 +115,7 @@ function unknownName(file: FileFacts, c: CallFact, symbol: string, what: string,
     evidence: `\`${what}\`: ${where} does not ${init ? "take it in its __init__" : "map it"}${to !== undefined ? `; did you mean \`${to}\`?` : "."}`,
     fixes: [],
     rank: DRIFT_RANK,
+    subject: { model, name },
   };
   if (to !== undefined) {
     f.fixes.push("rename-model-field");

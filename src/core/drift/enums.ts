@@ -35,6 +35,7 @@ function checkName(ctx: DriftContext, q: string, t: string, site: EnumSite, out:
     evidence: `\`${enumName}.${member}\` is not a member of ${info.name} (${info.file}:${info.line + 1})${to !== undefined ? `: did you mean \`${enumName}.${to}\`?` : `; members: ${info.members.join(", ")}.`}`,
     fixes: [],
     rank: RANK,
+    subject: { enumName: info.name, member },
   };
   if (to !== undefined) {
     f.fixes.push("replace-enum-member");

@@ -3,7 +3,7 @@
 import type { ClassFact, FileFacts } from "../index/facts";
 import type { FactoryInfo } from "../index/factories";
 import { closestName } from "./closest";
-import type { Finding } from "./model";
+import type { DriftSubject, Finding } from "./model";
 import { requiredGaps, type Gap } from "./required";
 import type { DriftContext } from "./surface";
 import { declarationFor } from "./values";
@@ -72,6 +72,7 @@ export function checkFactory(ctx: DriftContext, f: FactoryInfo, calledWithParent
       evidence: `${f.name} sets \`${name}\`, which ${where} does not ${s.customInit ? "take in its __init__" : "map"}${to !== undefined ? `: did you mean \`${to}\`?` : "."}`,
       fixes: [],
       rank: DRIFT_RANK,
+      subject: { model: s.model.name, name },
     };
     if (to !== undefined && !shape.rename.has(fld.name)) {
       finding.fixes.push("rename-model-field");
@@ -82,10 +83,19 @@ export function checkFactory(ctx: DriftContext, f: FactoryInfo, calledWithParent
   // a custom __init__ may fill anything; a RelatedFactory's caller passes the parent
   if (s.customInit || calledWithParent.has(f.qname)) return;
   const file = ctx.resolver.files.get(f.file);
-  for (const gap of requiredGaps(ctx, s, { names, skip })) out.push(gapFinding(ctx, f, gap, decls, file));
+  for (const gap of requiredGaps(ctx, s, { names, skip })) {
+    out.push(gapFinding(ctx, f, gap, decls, file, { model: s.model.name, table: s.columnTable.get(gap.column) ?? "", column: gap.column.name }));
+  }
 }
 
-function gapFinding(ctx: DriftContext, f: FactoryInfo, gap: Gap, decls: Map<string, FactoryInfo["fields"][number]>, file: FileFacts | undefined): Finding {
+function gapFinding(
+  ctx: DriftContext,
+  f: FactoryInfo,
+  gap: Gap,
+  decls: Map<string, FactoryInfo["fields"][number]>,
+  file: FileFacts | undefined,
+  subject: DriftSubject,
+): Finding {
   const c = gap.column;
   const col = `${ctx.models.get(f.model ?? "")?.name ?? "the model"}.${gap.attr}`;
   const at = `${c.file}:${c.line + 1}`;
@@ -101,6 +111,7 @@ function gapFinding(ctx: DriftContext, f: FactoryInfo, gap: Gap, decls: Map<stri
         : `${col} is a NOT NULL foreign key to ${c.foreignKey ?? gap.table ?? "?"} (${at}); ${f.name} ${gap.constant !== undefined ? `sets it to the constant ${gap.constant}` : "leaves it unset"} and no SubFactory or relationship fills it.`,
     fixes: [],
     rank: DRIFT_RANK,
+    subject,
   };
   const d = file ? declarationFor(ctx, gap, file, f.qname) : undefined;
   if (d && !decls.has(d.name)) {

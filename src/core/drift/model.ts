@@ -15,6 +15,16 @@ export type DriftEdit =
   // `Enum.FROM` → `Enum.TO` on lines [line, end]
   | { op: "member"; file: string; line: number; end: number; enumName: string; from: string; to: string };
 
+/** What a finding is about, by name: how a runtime failure is matched to it (fromFailure.ts). */
+export interface DriftSubject {
+  model?: string; // class name of the model
+  name?: string; // the keyword or declaration the model does not take
+  table?: string; // a required column: its table and database name
+  column?: string;
+  enumName?: string; // an enum member that does not exist
+  member?: string;
+}
+
 export interface Finding {
   kind: DriftKind;
   file: string;
@@ -24,4 +34,5 @@ export interface Finding {
   fixes: DriftFixId[];
   rank: number;
   edit?: DriftEdit;
+  subject: DriftSubject;
 }
