@@ -33,7 +33,7 @@ describe("drift: runtime failures mapped to the static finding", () => {
   for (const [project, sample] of Object.entries(SAMPLES)) {
     it(`${project}: every failure's first cause is its planted drift, at the factory or test line`, async () => {
       const idx = await indexWorkspace(fixturePath("projects", project), { workers: 0 });
-      const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "drift", "samples", sample), "utf8"));
+      const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", sample), "utf8"));
       const got = Object.fromEntries(
         failures.map((f) => {
           const causes = driftCauses(idx, f);
@@ -49,7 +49,7 @@ describe("drift: runtime failures mapped to the static finding", () => {
 
   it("names nothing for a failure the test's own code does not explain", async () => {
     const idx = await indexWorkspace(fixturePath("projects", "drift_legacy"), { workers: 0 });
-    const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "drift", "samples", SAMPLES.drift_legacy), "utf8"));
+    const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", SAMPLES.drift_legacy), "utf8"));
     const holder = failures.find((f) => f.nodeid === "tests/test_claims.py::test_policy_holder");
     assert.ok(holder);
     // the same TypeError in a test that never calls PolicyFactory
