@@ -19,9 +19,11 @@ export function functionsOf(file: FileFacts): Array<{ fn: FuncFact; symbol: stri
 }
 
 export function checkCalls(ctx: DriftContext, file: FileFacts, out: Finding[]): void {
+  const refs = new Map<string, ReturnType<DriftContext["classRef"]>>();
   for (const { fn, symbol } of functionsOf(file)) {
     for (const c of fn.calls) {
-      const ref = ctx.classRef(c.callee, file.path);
+      let ref = refs.get(c.callee);
+      if (!refs.has(c.callee)) refs.set(c.callee, (ref = ctx.classRef(c.callee, file.path)));
       if (!ref) continue;
       if (c.method === "call" && ctx.models.has(ref.qname)) checkModelCall(ctx, file, fn, c, ref.qname, symbol, out);
       else checkFactoryCall(ctx, file, c, ref.qname, symbol, out);
@@ -81,7 +83,7 @@ function checkFactoryCall(ctx: DriftContext, file: FileFacts, c: CallFact, qname
   if (!takes) return;
   for (const k of c.kw) {
     if (!k.name || k.name.includes("__") || takes.has(k.name)) continue;
-    const f = ctx.index.factory(qname);
+    const f = ctx.factory(qname);
     const s = f?.model !== undefined ? ctx.surface(f.model) : undefined;
     if (!f || !s) continue;
     const to = closestName(k.name, [...f.fields.map((x) => x.name), ...s.mapped]);
@@ -94,7 +96,7 @@ function callableNames(ctx: DriftContext, qname: string): Set<string> | null {
   const hit = ctx.callable.get(qname);
   if (hit !== undefined) return hit;
   let takes: Set<string> | null = null;
-  const f = ctx.index.factory(qname);
+  const f = ctx.factory(qname);
   const s = f && !f.abstract && f.model !== undefined ? ctx.surface(f.model) : undefined;
   const shape = f && s && !s.open ? factoryShape(ctx, f) : undefined;
   if (f && s && shape && !shape.rewritesKwargs) {

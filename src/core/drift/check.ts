@@ -14,7 +14,9 @@ export function check(index: ProjectIndex): Finding[] {
   const ctx = driftContext(index);
   const out: Finding[] = [];
   const related = relatedTargets(ctx);
-  for (const f of index.factories()) checkFactoryAll(ctx, f, related, out);
+  const factories = index.factories();
+  ctx.factoriesByQname ??= new Map(factories.map((f) => [f.qname, f]));
+  for (const f of factories) checkFactoryAll(ctx, f, related, out);
   for (const rel of index.files()) checkCallerFile(ctx, index.fileFacts(rel), out);
   return tidy(out);
 }

@@ -8,6 +8,7 @@ import { literal } from "../index/facts";
 import type { ColumnInfo, ModelInfo } from "../index/models";
 import type { ProjectIndex } from "../index/project";
 import { isExternal, type Resolved, type Resolver } from "../index/resolve";
+import type { FactoryInfo } from "../index/factories";
 import type { FactoryShape } from "./factoryCheck";
 
 type ClassRef = Extract<Resolved, { kind: "class" }>;
@@ -55,6 +56,7 @@ export class DriftContext {
   private backrefs: Map<string, RelationshipInfo[]> | undefined;
   related: Set<string> | undefined; // factories a RelatedFactory builds (factoryCheck.ts)
   readonly shapes = new Map<string, FactoryShape>(); // factoryCheck.ts
+  factoriesByQname: Map<string, FactoryInfo> | undefined; // set by a whole check: no per-name analysis
   readonly callable = new Map<string, Set<string> | null>(); // callCheck.ts: keywords a factory call takes
   private anyBackref: Set<string> | undefined;
 
@@ -71,6 +73,10 @@ export class DriftContext {
     const f = this.resolver.files.get(file);
     const cls = f?.classes.find((c) => c.name === name);
     return f && cls ? { kind: "class", file: f, cls, qname: `${f.module}.${cls.name}` } : undefined;
+  }
+
+  factory(qname: string): FactoryInfo | undefined {
+    return this.factoriesByQname?.get(qname) ?? this.index.factory(qname);
   }
 
   classRef(qname: string, near?: string): ClassRef | undefined {
@@ -154,7 +160,8 @@ export class DriftContext {
   }
 
   private relationship(file: FileFacts, attr: string, v: Value, annotation: string | undefined): RelationshipInfo | undefined {
-    if (v.k !== "call") return undefined;
+    // by the name as written first: most class attributes are Column(...) calls
+    if (v.k !== "call" || !RELATIONSHIP.has(v.q.slice(v.q.lastIndexOf(".") + 1))) return undefined;
     const fn = this.resolver.value(v.fn, file.path);
     if (fn?.kind !== "external" || !RELATIONSHIP.has(fn.qname.split(".").pop() ?? "")) return undefined;
     const collection =
