@@ -57,6 +57,22 @@ describe("drift: static check of factories and model calls", () => {
     assert.equal(byLine.get("factories.py:37")?.edit, undefined); // no relationship to fill it with
   });
 
+  it("an inherited declaration is reported once, where it is declared; an override where it is", async () => {
+    const idx = await indexWorkspace(fixturePath("index", "proj"), { workers: 0 });
+    const got = check(idx).map((f) => `${f.kind} ${f.file}:${f.line} ${f.symbol}`);
+    assert.deepEqual(got, [
+      "unknown-model-field app/factories/users.py:27 UserFactory",
+      "unknown-model-field app/factories/users.py:28 UserFactory",
+      "unknown-model-field app/factories/users.py:29 UserFactory",
+      "unknown-model-field app/factories/users.py:30 UserFactory",
+      "unknown-model-field app/factories/users.py:31 UserFactory",
+      "unknown-model-field app/factories/users.py:38 AdminFactory",
+      // 2.0 model: `owner_id: Mapped[int]` and bare `name: Mapped[str]` are NOT NULL
+      "dangling-foreign-key app/factories/users.py:41 ProductFactory",
+      "missing-required-field app/factories/users.py:41 ProductFactory",
+    ]);
+  });
+
   it("checkFile reports one file's findings, the same as the whole check", async () => {
     const idx = await indexWorkspace(fixturePath("projects", "drift_modern"), { workers: 0 });
     const all = check(idx);
