@@ -8,6 +8,7 @@ import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { findInterpreter, RunnerError, run } from "../core/runner";
 import { formatGroups } from "../core/report";
+import { checkCommand } from "./check";
 import { diagnoseCommand, UsageError } from "./diagnose";
 import { parseArgs } from "node:util";
 import { printable, PYTEST_EXIT } from "../core/printable";
@@ -16,6 +17,9 @@ const USAGE = `usage:
   orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace] [--no-bisect] [--project DIR] [-- pytest args]
       PATH: a project folder (default: the current one), run once with tracing; or a saved
       pytest output, junit XML, or - for standard input
+  orm-test-doctor check [PATH] [--json]
+      static check of factories and test calls against the models (no run): unknown fields,
+      missing required columns, unknown enum members, dangling foreign keys
   orm-test-doctor run <project folder> [--python <interpreter>] [-- <pytest args>]`;
 
 const MARK: Record<string, string> = { passed: "✓", failed: "✗", errored: "E", skipped: "s" };
@@ -118,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "run") return await runCommand(rest, cancel.signal);
     if (command === "diagnose") return await diagnoseCommand(rest, pluginDir, cancel.signal);
+    if (command === "check") return await checkCommand(rest);
     console.error(USAGE);
     return 2;
   } catch (err) {

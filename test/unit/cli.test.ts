@@ -65,6 +65,25 @@ describe("command line", () => {
     }
   });
 
+  it("check: lists the static drift findings (text and --json) with exit 1, none with exit 0", () => {
+    const text = runCli(["check", fixturePath("projects", "drift_legacy")]);
+    assert.equal(text.code, 1, text.out);
+    assert.match(text.out, /^factories\.py:45  unknown-model-field  PolicyFactory\n {4}PolicyFactory sets `holder`, which Policy \(models\.py:70\) does not map: did you mean `holder_name`\?$/m);
+    assert.match(text.out, /^tests\/test_customers\.py:31  unknown-enum-member  tests\/test_customers\.py::test_ticket_under_review$/m);
+    assert.match(text.out, /^6 findings\.$/m);
+    const json = runCli(["check", fixturePath("projects", "drift_modern"), "--json"]);
+    assert.equal(json.code, 1, json.out);
+    const doc = JSON.parse(json.out) as { version: number; findings: Array<{ kind: string; file: string; line: number }> };
+    assert.equal(doc.version, 1);
+    assert.deepEqual(doc.findings.map((f) => `${f.file}:${f.line}:${f.kind}`).slice(0, 2), ["factories.py:14:missing-required-field", "factories.py:28:unknown-model-field"]);
+    const clean = runCli(["check", fixturePath("projects", "clean")]);
+    assert.deepEqual([clean.code, clean.out.trim()], [0, "No drift between factories and models."]);
+    const bad = runCli(["check", "/no/such/folder"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.out, /^orm-test-doctor: not a folder: \/no\/such\/folder$/m);
+    assert.equal(runCli(["check", "--frobnicate"]).code, 2);
+  });
+
   it("says what is wrong with its arguments", () => {
     const noValue = runCli(["run", ".", "--python"]);
     assert.equal(noValue.code, 2);

@@ -277,6 +277,9 @@ function readFunction(node: Node, moduleScope: Scope, decorators: Value[], line:
     returns: [],
     locals: [],
   };
+  const paramList = field(node, "parameters");
+  const splat = paramList ? kids(paramList).find((p) => p.type === "dictionary_splat_pattern") : undefined;
+  if (splat) fact.varkw = kids(splat)[0]?.text ?? "";
   const body = field(node, "body");
   if (!body) return fact;
   const span = (n: Node) => ({ line: n.startPosition.row, end: n.endPosition.row });
@@ -323,6 +326,8 @@ function readLocalAssignment(n: Node, scope: Scope, fact: FuncFact): void {
     return;
   }
   const dotted = left.type === "attribute" ? dottedText(left) : undefined;
+  const head = dotted?.split(".", 1)[0];
+  if (head !== undefined && head !== "self" && head !== "cls" && !fact.attrSets?.includes(head)) (fact.attrSets ??= []).push(head);
   const m = dotted ? /^(?:cls|self|\w+)\._meta\.(\w+)$/.exec(dotted) : null;
   if (m?.[1]) {
     fact.ops.push({ op: "meta_assign", attr: m[1], value: toValue(right, scope), line: n.startPosition.row, end: n.endPosition.row });

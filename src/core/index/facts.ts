@@ -100,6 +100,8 @@ export interface FuncFact extends DefSpan {
   calls: CallFact[];
   returns: Value[];
   locals: VarFact[]; // simple assignments to plain names, in order
+  varkw?: string; // name of the `**kwargs` parameter
+  attrSets?: string[]; // locals whose attributes the body assigns (`user.name = ...`)
 }
 
 export interface ClassFact extends DefSpan {

@@ -16,8 +16,9 @@ export interface ColumnInfo {
   index: boolean;
   nullable: boolean;
   foreignKey?: string; // "users.id"
-  default?: string;
+  default?: string; // default= or insert_default=, or an Identity()/Sequence()/Computed() argument
   serverDefault?: string;
+  autoincrement?: boolean | string;
   declaredIn: string; // class qname (mixins show here) or table variable
 }
 
@@ -270,11 +271,14 @@ function columnFromValue(
       const target = literal(a.args[0]);
       if (typeof target === "string") col.foreignKey = target;
       else if (a.args[0]) col.foreignKey = valueText(a.args[0]);
-    } else if (a.k !== "str" && col.type === undefined) col.type = valueText(a);
+    } else if (a.k === "call" && /(^|\.)(Identity|Sequence|Computed)$/.test(a.q)) col.default = valueText(a);
+    else if (a.k !== "str" && col.type === undefined) col.type = valueText(a);
   }
   if (col.type === undefined && mapped && annotation) col.type = annotation.replace(/^(\w+\.)?Mapped\[(.*)\]$/, "$2");
-  const def = call ? kwarg(call, "default") : undefined;
+  const def = call ? (kwarg(call, "default") ?? kwarg(call, "insert_default")) : undefined;
   if (def) col.default = valueText(def);
+  const auto = call ? literal(kwarg(call, "autoincrement")) : undefined;
+  if (typeof auto === "boolean" || typeof auto === "string") col.autoincrement = auto;
   const sdef = call ? kwarg(call, "server_default") : undefined;
   if (sdef) col.serverDefault = valueText(sdef);
   return col;

@@ -125,6 +125,11 @@ export class ProjectIndex {
     return this.derived;
   }
 
+  /** Cross-file name resolution for this generation of the index (a new one after a change). */
+  resolver(): Resolver {
+    return this.view().resolver;
+  }
+
   // ---- models and tables
 
   private schema(): Schema {
