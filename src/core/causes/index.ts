@@ -8,13 +8,14 @@ import { cascadeCauses, rootOf } from "./rules/cascade";
 import { conflictCauses } from "./rules/conflict";
 import { leakedRowCauses } from "./rules/leakedRows";
 import { valueCauses } from "./rules/values";
+import { driftRule } from "./rules/drift";
 import type { ProjectView } from "./statics";
 
 export type { Cause, CauseKind, Diagnosis, FixId } from "./model";
 export { runFacts, type RunFacts } from "./facts";
 export type { ProjectView } from "./statics";
 
-const RULES: Array<(facts: RunFacts, failure: Failure) => Cause[]> = [cascadeCauses, conflictCauses, leakedRowCauses, valueCauses];
+const RULES: Array<(facts: RunFacts, failure: Failure) => Cause[]> = [driftRule, cascadeCauses, conflictCauses, leakedRowCauses, valueCauses];
 
 /** Same kind at the same place once, with its best rank. */
 function dedupe(causes: readonly Cause[]): Cause[] {

@@ -29,7 +29,11 @@ export type FixId =
   | "pysqlite-savepoint-fix"
   | "in-memory-database"
   | "rollback-after-error"
-  | "remove-commit";
+  | "remove-commit"
+  // factories vs models (src/core/drift computes the edits)
+  | "rename-model-field"
+  | "add-required-field"
+  | "replace-enum-member";
 
 export interface Cause {
   kind: CauseKind;

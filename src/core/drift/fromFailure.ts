@@ -27,7 +27,7 @@ export function driftCauses(index: ProjectIndex, failure: Failure): Cause[] {
   const seen = new Set<string>();
   return findings
     .filter((f) => !seen.has(`${f.kind}|${f.file}|${f.line}`) && seen.add(`${f.kind}|${f.file}|${f.line}`))
-    .map((f, i) => ({ kind: f.kind, file: f.file, line: f.line, symbol: f.symbol, evidence: f.evidence, fixes: [], rank: DRIFT_CAUSE_RANK - i }));
+    .map((f, i) => ({ kind: f.kind, file: f.file, line: f.line, symbol: f.symbol, evidence: f.evidence, fixes: [...f.fixes], rank: DRIFT_CAUSE_RANK - i }));
 }
 
 function symptomOf(failure: Failure): Symptom | undefined {

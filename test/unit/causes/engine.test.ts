@@ -121,6 +121,20 @@ describe("cause engine rules", () => {
     assert.deepEqual(kinds(mem), []);
   });
 
+  it("a failed assertion over a table that held rows before the run, in a database that outlives it: the database", () => {
+    const engine = { id: "e1", url: "postgresql://u:***@h/db", dialect: "postgresql", driver: "psycopg2", pool: "QueuePool", persistent: true, firstUse: { by: { kind: "fixture" as const, fixture: { name: "engine", scope: "session", file: "/p/conftest.py", line: 7 } }, nodeid: "t.py::a" } };
+    const messages: Message[] = [...base,
+      { v, type: "provenance", nodeid: "t.py::a", engines: [engine], baselines: [{ engine: "e1", table: "users", rows: 3 }], reads: ["users"] },
+    ];
+    const failure: Failure = { nodeid: "t.py::a", phase: "call", chain: [{ type: "AssertionError", message: "assert 3 == 0" }], frames: [], source: "plugin" };
+    const [d] = diagnose(messages, [failure]);
+    assert.deepEqual(kinds(d), ["persistent-database conftest.py:8"]);
+    assert.match(d?.causes[0]?.evidence ?? "", /users already held 3 rows when this run first touched it/);
+    // the same on a database that does not outlive the run: nothing to say
+    const [mem] = diagnose(messages.map((m) => (m.type === "provenance" ? { ...m, engines: [{ ...engine, persistent: false }] } : m)), [failure]);
+    assert.deepEqual(kinds(mem), []);
+  });
+
   it("ranks the mechanism over the polluter, and the cascade over everything", () => {
     const messages: Message[] = [...base,
       { v, type: "provenance", nodeid: "t.py::a", conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["d"], at: { by: { kind: "test", test: "t.py::a" }, frame: { file: "/p/t.py", line: 9, function: "a" } }, writer: { nodeid: "t.py::a", phase: "call", by: { kind: "test" }, state: "open" } }] },

@@ -3,7 +3,7 @@
 import type { Failure } from "../../failures/model";
 import { ranBefore, sameDatabase, type RunFacts } from "../facts";
 import type { Cause } from "../model";
-import { mechanismCauses, polluterCause } from "./writer";
+import { mechanismCauses, persistentCause, polluterCause } from "./writer";
 
 const ASSERTION = /(^|\.)AssertionError$/;
 
@@ -21,6 +21,13 @@ export function leakedRowCauses(facts: RunFacts, failure: Failure): Cause[] {
       const polluter = polluterCause(facts, writer, `${failure.nodeid} reads ${g.table} and failed an assertion`, 60);
       if (polluter) causes.push(polluter);
       causes.push(...mechanismCauses(facts, writer, 80));
+    }
+  }
+  if (causes.length === 0) {
+    // no earlier test of this run left rows: rows from before the run, in a database that outlives it
+    for (const [key, rows] of facts.baselines) {
+      const [engine = "", table = ""] = key.split("|");
+      if (rows > 0 && reads.has(table)) causes.push(...persistentCause(facts, engine, `${table} already held ${rows} rows when this run first touched it, rows an earlier run left; ${failure.nodeid} reads ${table} and failed an assertion`, 70));
     }
   }
   return causes;
