@@ -21,7 +21,12 @@ import { loadavg, median, mergeEnv, PYTHON, runProcess, type ProcResult } from "
 const REPO = path.resolve(__dirname, "..", "..");
 const CLI = path.join(REPO, "out", "src", "cli", "main.js");
 const MODERN = path.join(REPO, ".cache", "py-modern", "usr", "lib", "python3", "dist-packages");
-const STACKS: Record<string, Record<string, string>> = { legacy: {}, modern: { PYTHONPATH: MODERN } };
+// PYTHONDONTWRITEBYTECODE removed: with it pytest re-rewrites the asserts of every test module on
+// every run (no .pyc), a cost a developer's machine does not pay and which dilutes the ratios.
+const STACKS: Record<string, Record<string, string | undefined>> = {
+  legacy: { PYTHONDONTWRITEBYTECODE: undefined },
+  modern: { PYTHONPATH: MODERN, PYTHONDONTWRITEBYTECODE: undefined },
+};
 
 interface Run {
   ms: number;
@@ -86,7 +91,7 @@ async function oursRun(suite: PollutedSuite, env: Record<string, string>, rssFil
   return run;
 }
 
-async function baseline(suite: PollutedSuite, stack: Record<string, string>, env: Record<string, string>, rssFile: string): Promise<{ plain: Run; bisect: BisectResult }> {
+async function baseline(suite: PollutedSuite, stack: Record<string, string | undefined>, env: Record<string, string>, rssFile: string): Promise<{ plain: Run; bisect: BisectResult }> {
   const { run, victim } = await plainRun(suite, env, rssFile);
   const bisect = await new Bisector(suite.dir, stack).run(victim);
   if (bisect.polluter !== suite.polluter) throw new BenchFailure(`bisection named ${bisect.polluter ?? "nothing"}, planted ${suite.polluter}: ${bisect.log.join("; ")}`);
@@ -100,7 +105,7 @@ async function benchOne(stackName: string, suite: PollutedSuite, reps: number, m
   const stack = STACKS[stackName]!;
   const env = mergeEnv(stack);
   const rssFile = path.join(os.tmpdir(), `otd-polluter-rss-${process.pid}`);
-  // warm-up, not counted: a collection writes this stack's pytest .pyc files for every test module
+  // warm-up, not counted: a collection writes this stack's assert-rewritten .pyc of every test module
   await runProcess(PYTHON, ["-m", "pytest", "-q", "--collect-only"], { cwd: suite.dir, env });
   const row: Row = { stack: stackName, size: suite.tests, plain: [], ours: [], bisect: [] };
   for (let rep = 0; rep < reps; rep++) {
