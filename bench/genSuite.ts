@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const MODELS = `from sqlalchemy import Column, ForeignKey, Integer, String
+/** The models, shared with the polluted-suite generator (genPolluted.ts). */
+export const MODELS = `from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()

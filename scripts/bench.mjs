@@ -9,6 +9,7 @@ const BENCHES = {
   text: ["out/bench/parse-text.js"], // MB/s of the streaming pytest text parser on a 200 MB log
   index: ["out/bench/index.js"], // lines/s of a full index of 1,000,000 lines; re-index of one file
   drift: ["out/bench/drift.js"], // static drift check of the 1,000,000-line corpus; one changed file re-checked
+  polluter: ["out/bench/polluter.js"], // culprit named: one diagnose vs plain pytest + bisection; 100/1,000/5,000 tests, both stacks
 };
 const pick = process.argv.slice(2).filter((a) => a in BENCHES);
 const names = pick.length ? pick : Object.keys(BENCHES);
