@@ -58,6 +58,7 @@ class Attribution:
         if site:
             info["file"], info["line"] = site
         self.fixtures[code] = info
+        self._codes.pop(code, None)  # classified before it was known as a fixture
 
     def register_test(self, item):
         func = getattr(item, "function", None)
@@ -65,6 +66,7 @@ class Attribution:
         code = getattr(func, "__code__", None)
         if code is not None:
             self.tests[code] = item.nodeid
+            self._codes.pop(code, None)
 
     def is_user_file(self, filename):
         known = self._user.get(filename)
@@ -102,12 +104,13 @@ class Attribution:
         return desc
 
     def _classify(self, code):
-        """(user file?, may hold a factory in `cls`?) for a code object; cached, since the same
-        few hundred code objects make up every stack of a run."""
+        """(absolute file if the user's own else None, may hold a factory in `cls`?, fixture info,
+        test nodeid) for a code object: one lookup per frame, since the same few hundred code
+        objects make up every stack of a run."""
         user = self.is_user_file(code.co_filename)
         # f_locals builds a dict: only for factory_boy's own methods and the user's overrides
         in_factory = code.co_name in _FACTORY_FUNCS and (user or _FACTORY_DIR in code.co_filename)
-        kind = (user, in_factory)
+        kind = (os.path.abspath(code.co_filename) if user else None, in_factory, self.fixtures.get(code), self.tests.get(code))
         self._codes[code] = kind
         return kind
 
@@ -115,22 +118,20 @@ class Attribution:
         """{"by": ..., "frame": ..., "key": ...} for a write made with `frame` on the stack."""
         factory = fixture = test = user = None
         codes = self._codes
-        fixtures = self.fixtures
-        tests = self.tests
         f = frame
         depth = 0
         while f is not None and depth < 200:
             code = f.f_code
             kind = codes.get(code) or self._classify(code)
-            if kind[0] and user is None:
-                user = {"file": os.path.abspath(code.co_filename), "line": f.f_lineno - 1, "function": code.co_name}
+            if kind[0] is not None and user is None:
+                user = {"file": kind[0], "line": f.f_lineno - 1, "function": code.co_name}
             if kind[1] and factory is None:
                 cls = f.f_locals.get("cls")
                 if _is_factory(cls):
                     factory = self.factory(cls)
-            # fixtures of plugins (outside the project) count too: look every frame up
-            fixture = fixtures.get(code)
-            test = tests.get(code)
+            # fixtures of plugins (outside the project) count too
+            fixture = kind[2]
+            test = kind[3]
             if fixture is not None or test is not None:
                 break  # above a fixture or test function is only pytest's machinery
             f = f.f_back

@@ -60,7 +60,9 @@ function useColor(): boolean {
 
 async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSignal): Promise<DiagnoseDocument> {
   const cwd = path.resolve(opts.target);
-  const py = await findInterpreter(opts.python ? [opts.python] : ["python3", "python"], { cwd });
+  // a given interpreter goes straight to pytest (a missing one, or one without pytest, is told
+  // apart from its exit); only a search over candidates needs the probe, an extra Python start
+  const py = opts.python ? { path: opts.python } : await findInterpreter(["python3", "python"], { cwd });
   const messages: Message[] = [];
   const failures: Failure[] = [];
   const outcomes = new Map<string, string>();
