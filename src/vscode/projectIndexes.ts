@@ -11,6 +11,10 @@ export class ProjectIndexes implements vscode.Disposable {
   /** Why worker threads failed per folder (indexing then finished on the extension host's thread). */
   readonly workerErrors = new Map<string, string>();
 
+  private readonly changed = new vscode.EventEmitter<{ folder: vscode.WorkspaceFolder; index: ProjectIndex; files?: readonly string[] }>();
+  /** A folder's index was built (files undefined) or updated (the changed and deleted files). */
+  readonly onDidChange = this.changed.event;
+
   constructor(private readonly extensionDir: string, private readonly log: Log) {}
 
   /** The folder's index, building it on first use. */
@@ -45,6 +49,7 @@ export class ProjectIndexes implements vscode.Disposable {
         },
       });
       this.log.info(`${folder.name}: indexed ${index.files().length} Python files (${index.totalLines()} lines) in ${Date.now() - started} ms`);
+      this.changed.fire({ folder, index });
       return index;
     }));
   }
@@ -53,10 +58,13 @@ export class ProjectIndexes implements vscode.Disposable {
   async update(folder: vscode.WorkspaceFolder, changed: readonly string[], deleted: readonly string[]): Promise<void> {
     const pending = this.indexes.get(folder.uri.toString());
     if (!pending) return;
-    await updateWorkspaceIndex(await pending, folder.uri.fsPath, changed, deleted, (rel, err) => this.log.warn(`index: ${rel}: ${String(err)}`));
+    const index = await pending;
+    await updateWorkspaceIndex(index, folder.uri.fsPath, changed, deleted, (rel, err) => this.log.warn(`index: ${rel}: ${String(err)}`));
+    this.changed.fire({ folder, index, files: [...changed, ...deleted] });
   }
 
   dispose(): void {
     this.abort.abort();
+    this.changed.dispose();
   }
 }

@@ -9,6 +9,7 @@ import { FolderTests } from "./folderTests";
 import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
 import { History } from "./history";
 import { ProjectIndexes } from "./projectIndexes";
+import { DriftDiagnostics } from "./driftDiagnostics";
 import { watchPythonFiles } from "./watch";
 import { onDidChangePythonEnvironment } from "./interpreter";
 
@@ -21,6 +22,7 @@ export class TestExplorer implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController(CONTROLLER_ID, "ORM Test Doctor");
   private readonly folders = new Map<string, FolderTests>();
   readonly indexes: ProjectIndexes;
+  readonly drift: DriftDiagnostics;
   readonly history: History;
   private readonly disposables: vscode.Disposable[] = [this.controller];
   private watching = false;
@@ -44,7 +46,8 @@ export class TestExplorer implements vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: Log) {
     this.indexes = new ProjectIndexes(context.extensionPath, log);
     this.history = new History(context.storageUri ?? context.globalStorageUri, log);
-    this.disposables.push(this.indexes, this.history);
+    this.drift = new DriftDiagnostics(this.indexes, log);
+    this.disposables.push(this.indexes, this.history, this.drift);
     const c = this.controller;
     c.resolveHandler = async (item) => {
       if (!item) return this.start();

@@ -30,6 +30,7 @@ const WORKSPACE_FOLDERS: ReadonlyArray<[string, string]> = [
   ["runner/basic", "basic"],
   ["runner/broken", "broken"],
   ["runner/slow", "slow"],
+  ["projects/drift_legacy", "drift_legacy"],
 ];
 
 /** Packages the VSIX and installs it into a fresh extensions folder, as a user would. */

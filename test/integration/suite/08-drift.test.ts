@@ -1,0 +1,65 @@
+// "Check Factories Against Models" and the drift warnings: at the exact lines of the planted
+// drift, none on a well-kept project, and gone as soon as a fix is saved (the index updates).
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { applyEdit, fixEdit, type Finding } from "../../../src/core/drift";
+import { api, folder } from "./helpers";
+
+interface Expected {
+  findings: { expected: Array<{ kind: string; file: string; line: number; symbol: string }> };
+}
+
+function driftDiagnostics(root: string): Array<{ file: string; line: number; kind: string }> {
+  return vscode.languages
+    .getDiagnostics()
+    .filter(([uri]) => uri.fsPath.startsWith(root + path.sep))
+    .flatMap(([uri, ds]) => ds.filter((d) => d.source === "ORM Test Doctor" && typeof d.code === "object").map((d) => ({ file: path.relative(root, uri.fsPath).split(path.sep).join("/"), line: d.range.start.line + 1, kind: String((d.code as { value: string }).value) })));
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const sorted = <T extends { file: string; line: number; kind: string }>(xs: T[]) => xs.map((x) => `${x.file}:${x.line} ${x.kind}`).sort();
+
+describe("Check Factories Against Models", function () {
+  this.timeout(120_000);
+
+  it("warns at the planted lines, says nothing on the clean project, and forgets a finding once its fix is saved", async () => {
+    const a = await api();
+    const drift = folder(a, "drift_legacy").folder.uri.fsPath;
+    const clean = folder(a, "clean").folder.uri.fsPath;
+    const want = (JSON.parse(fs.readFileSync(path.join(drift, "expected.json"), "utf8")) as Expected).findings.expected;
+    const findings = (await vscode.commands.executeCommand("ormTestDoctor.checkDrift")) as Finding[];
+    assert.deepEqual(sorted(findings.filter((f) => want.some((w) => w.file === f.file && w.line === f.line))), sorted(want));
+    assert.deepEqual(sorted(driftDiagnostics(drift)), sorted(want));
+    assert.deepEqual(driftDiagnostics(clean), []);
+    const d = vscode.languages.getDiagnostics(vscode.Uri.file(path.join(drift, "factories.py"))).find((x) => x.range.start.line + 1 === 45);
+    assert.match(d?.message ?? "", /did you mean `holder_name`\?/);
+    assert.equal(d?.severity, vscode.DiagnosticSeverity.Warning);
+
+    // fix the unknown field in PolicyFactory and save: the watcher updates the index, the warning goes
+    const rename = findings.find((f) => f.file === "factories.py" && f.line === 45);
+    assert.ok(rename);
+    const file = path.join(drift, "factories.py");
+    const before = fs.readFileSync(file, "utf8");
+    const edit = fixEdit(rename, before);
+    assert.ok(edit, "the finding has an edit");
+    try {
+      fs.writeFileSync(file, applyEdit(before, edit));
+      await until("the fixed line to lose its warning", () => (driftDiagnostics(drift).some((x) => x.file === "factories.py" && x.line === 45) ? undefined : true));
+      assert.equal(driftDiagnostics(drift).length, want.length - 1);
+    } finally {
+      fs.writeFileSync(file, before);
+    }
+    await until("the warning to come back", () => (driftDiagnostics(drift).some((x) => x.file === "factories.py" && x.line === 45) ? true : undefined));
+  });
+});
