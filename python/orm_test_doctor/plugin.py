@@ -280,13 +280,13 @@ def pytest_runtest_logreport(report):
         "outcome": report.outcome,
         "duration": float(getattr(report, "duration", 0) or 0),
     }
-    text = _longrepr_text(report.longrepr)
+    text = _clip(_longrepr_text(report.longrepr))
     if text:
         fields["longrepr"] = text
     location = _location(report.location)
     if location:
         fields["location"] = location
-    sections = [[str(t), str(c)] for t, c in getattr(report, "sections", []) or []]
+    sections = [[str(t), _clip(str(c))] for t, c in getattr(report, "sections", []) or []]
     if sections:
         fields["sections"] = sections
     data = getattr(report, ATTR, None)
@@ -378,6 +378,19 @@ def _worker(report):
         return None
     gateway = getattr(node, "gateway", None)
     return str(getattr(gateway, "id", "")) or None
+
+
+# What one report may carry of a traceback or of captured output: a test that prints 70 MB must
+# not turn into a 70 MB message (the reader caps lines), and its error data must still arrive.
+MAX_TEXT = 256 * 1024
+
+
+def _clip(text, limit=MAX_TEXT):
+    """The head and the tail (where the error is) of a huge text, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return "%s\n[orm_test_doctor: %d characters cut]\n%s" % (text[:half], len(text) - 2 * half, text[-half:])
 
 
 def _longrepr_text(longrepr):

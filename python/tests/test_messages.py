@@ -169,3 +169,28 @@ def test_pytest_output_is_unchanged_by_plugin(project):
     res = proj.run("-q")
     assert "orm_test_doctor" not in res.stdout + res.stderr
     assert res.stdout.strip().startswith(".")
+
+
+HUGE = {
+    "test_huge.py": """
+        import sqlite3
+
+        def test_prints_a_lot_then_fails():
+            print("x" * 20_000_000)
+            conn = sqlite3.connect(":memory:")
+            conn.execute("CREATE TABLE users (email TEXT UNIQUE)")
+            conn.execute("INSERT INTO users VALUES ('a@x')")
+            conn.execute("INSERT INTO users VALUES ('a@x')")
+    """,
+}
+
+
+def test_huge_output_is_clipped_and_the_error_still_arrives(project):
+    res = project(HUGE).run("-rA")
+    report = [m for m in res.of("report") if m["when"] == "call"][0]
+    assert report["outcome"] == "failed"
+    assert report["error"]["chain"][0]["type"].endswith("IntegrityError")
+    assert "UNIQUE constraint failed: users.email" in report["error"]["chain"][0]["message"]
+    out = dict(report["sections"])["Captured stdout call"]
+    assert "[orm_test_doctor: " in out and " characters cut]" in out and len(out) < 300_000
+    assert len(report["longrepr"]) < 300_000 and "IntegrityError" in report["longrepr"]

@@ -76,7 +76,9 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
     return undefined;
   });
   let lastDraw = 0;
+  const lost: string[] = [];
   const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace, ...(signal ? { signal } : {}) }, [], (e) => {
+    if (e.type === "protocol_error") lost.push(e.error.reason);
     if (e.type !== "message") return;
     const m = e.message;
     messages.push(m);
@@ -92,7 +94,8 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
     }
   });
   if (progress && lastDraw) process.stderr.write("\r\x1b[2K");
-  const warnings: string[] = [];
+  const warnings: string[] = lost.slice(0, 5).map((reason) => `a message from the plugin was lost: ${reason}`);
+  if (lost.length > 5) warnings.push(`${lost.length - 5} more messages from the plugin were lost`);
   const index = await indexing;
   if (indexProblem) warnings.push(`the project index could not be built (${indexProblem}): causes that need it are missing`);
   const problem = result.exit.problem;
