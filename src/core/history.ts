@@ -1,6 +1,7 @@
 // Run history in the store: every run and each test's result with its normalized failures.
 import type { Failure } from "./failures/model";
 import type { Store } from "./store";
+import { redact } from "./causes/redact";
 
 export interface ResultRow {
   nodeid: string;
@@ -17,7 +18,8 @@ export async function recordResult(store: Store, runId: number, r: ResultRow): P
   const failed = r.outcome === "failed" || r.outcome === "errored";
   await store.run(
     `INSERT OR REPLACE INTO results (run_id, nodeid, outcome, duration_ms, failures) VALUES (?, ?, ?, ?, ?)`,
-    [runId, r.nodeid, r.outcome, r.durationMs, r.failures.length ? JSON.stringify(r.failures) : null],
+    // database URLs in messages and SQL parameters keep no password
+    [runId, r.nodeid, r.outcome, r.durationMs, r.failures.length ? redact(JSON.stringify(r.failures)) : null],
   );
   await store.run(`UPDATE runs SET ${failed ? "failed = failed + 1" : "passed = passed + 1"} WHERE id = ?`, [runId]);
 }

@@ -14,6 +14,14 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE runs ADD COLUMN ended_at TEXT;`,
 ];
 
+const BUSY_MS = 2000;
+
+/** SQLite said the file is not a database it can read (overwritten, truncated, garbage). */
+export function isCorrupt(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT";
+}
+
 export class Store {
   private constructor(private readonly db: sqlite3.Database) {}
 
@@ -23,9 +31,15 @@ export class Store {
       const d = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(d)));
     });
     const store = new Store(db);
-    await store.exec("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;");
-    await store.migrate();
-    return store;
+    try {
+      db.configure("busyTimeout", BUSY_MS); // another window writing: wait a little, then give up
+      await store.exec("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;");
+      await store.migrate();
+      return store;
+    } catch (err) {
+      await store.close().catch(() => undefined); // never leak the handle of a failed open
+      throw err;
+    }
   }
 
   exec(sql: string): Promise<void> {

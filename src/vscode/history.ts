@@ -1,11 +1,11 @@
 // Records every run's results and normalized failures in the extension's SQLite store
 // (workspace storage), so later features can compare a run with the ones before it.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Log } from "./log";
 import { endRun, recordResult, startRun, type ResultRow } from "../core/history";
-import { Store } from "../core/store";
+import { HistoryStore } from "../core/historyStore";
+import type { Store } from "../core/store";
 
 export interface RunRecorder {
   result(r: ResultRow): void;
@@ -13,22 +13,25 @@ export interface RunRecorder {
 }
 
 export class History implements vscode.Disposable {
-  private store: Promise<Store> | undefined;
+  private readonly store: HistoryStore;
 
-  constructor(private readonly dir: vscode.Uri, private readonly log: Log) {}
+  constructor(dir: vscode.Uri, private readonly log: Log) {
+    this.store = new HistoryStore(path.join(dir.fsPath, "history.db"), (n) => {
+      this.log[n.level](`history: ${n.message}`);
+      if (n.level === "error") void vscode.window.showWarningMessage(`ORM Test Doctor: ${n.message}`);
+    });
+  }
 
-  open(): Promise<Store> {
-    this.store ??= (async () => {
-      fs.mkdirSync(this.dir.fsPath, { recursive: true });
-      return Store.open(path.join(this.dir.fsPath, "history.db"));
-    })();
-    return this.store;
+  /** The store, or undefined while it cannot be opened (a lock; tried again next time). */
+  open(): Promise<Store | undefined> {
+    return this.store.get();
   }
 
   /** Starts recording a run of `root`; never fails the run itself (a broken store is logged). */
   async begin(root: string): Promise<RunRecorder | undefined> {
     try {
       const store = await this.open();
+      if (!store) return undefined;
       const id = await startRun(store, root);
       let writes = Promise.resolve();
       const fail = (err: unknown) => this.log.warn(`history: ${String(err)}`);
@@ -45,6 +48,6 @@ export class History implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.store?.then((s) => s.close()).catch(() => undefined);
+    void this.store.close();
   }
 }

@@ -20,7 +20,7 @@ describe("project index and run history in the extension", () => {
     const a = await api();
     const tests = folder(a, "commit_factory");
     await runAndWait(a, [tests.root]);
-    const rows = await latestResults(await a.explorer.history.open(), tests.folder.uri.fsPath);
+    const rows = await latestResults((await a.explorer.history.open())!, tests.folder.uri.fsPath);
     const failed = rows.find((r) => r.nodeid === "tests/test_profile.py::test_rename_user");
     assert.equal(failed?.outcome, "failed");
     assert.equal(failed.failures[0]?.db?.kind, "unique");

@@ -103,6 +103,7 @@ describe("settings and lifecycle", () => {
       assert.ok(item, "the new case is in the tree");
       assert.equal(item.parent?.id, tests.byNodeId.get("test_dynamic.py::test_p")?.id, "under its function");
       const store = await a.explorer.history.open();
+      assert.ok(store, "the history store is open");
       const rows = await store.all<{ nodeid: string; outcome: string }>(
         "SELECT nodeid, outcome FROM results WHERE run_id = (SELECT MAX(id) FROM runs) ORDER BY nodeid",
       );
@@ -134,6 +135,7 @@ describe("settings and lifecycle", () => {
     }
     assert.deepEqual([...covDirs()].filter((d) => !before.has(d)), [], "no coverage folder left behind");
     const store = await a.explorer.history.open();
+      assert.ok(store, "the history store is open");
     const [last] = await store.all<{ ended_at: string | null }>("SELECT ended_at FROM runs ORDER BY id DESC LIMIT 1");
     assert.ok(last?.ended_at, "the run's history record is ended");
   });
