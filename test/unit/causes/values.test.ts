@@ -24,8 +24,11 @@ describe("cause engine with the project index", function () {
         assert.deepEqual(kinds(tags), ["random-unique-value factories.py:37 TagFactory.label"]);
         assert.match(tags?.causes[0]?.evidence ?? "", /FuzzyChoice.*drew "(red|green|blue)" twice: TagFactory inserted it earlier in this test \(tests\/test_values\.py:21\)/);
         assert.deepEqual(tags?.causes[0]?.fixes, ["sequence-unique-value"]);
+        const badges = d.get("tests/test_values.py::test_badges");
+        assert.deepEqual(kinds(badges), ["random-unique-value factories.py:45 BadgeFactory.code"]);
+        assert.match(badges?.causes[0]?.evidence ?? "", /factory\.Faker\("random_element", .*\), a random value for the unique badges\.code; it drew "(gold|silver)" twice/);
         // the passing tests, and the same run without an index: no cause at all
-        assert.equal(d.size, 3);
+        assert.equal(d.size, 4);
         for (const x of diagnoseRecorded("unique_values", stack).values()) assert.deepEqual(x.causes, []);
       });
 
