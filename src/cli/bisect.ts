@@ -2,7 +2,8 @@
 // pass alone, are bisected over the tests that ran before them (same xdist worker); a found
 // polluter is confirmed by one traced run of it and the victim, whose evidence may name how.
 import * as path from "node:path";
-import { findPolluter, type BisectProgress, type RunTests } from "../core/causes/bisect";
+import { findPolluter, type BisectProgress } from "../core/causes/bisect";
+import { pytestRunTests, serialArgs } from "../core/causes/bisectRun";
 import { diagnose, runFacts, type ProjectView } from "../core/causes";
 import type { Cause } from "../core/causes/model";
 import { fromPluginError } from "../core/failures/plugin";
@@ -12,20 +13,6 @@ import { run, type PytestOptions } from "../core/runner";
 
 /** Victims searched per diagnose run (each costs about log2(tests) + 3 runs). */
 export const BISECT_LIMIT = 3;
-
-// parallel and random order would make the runs disagree about what ran before the victim
-const PARALLEL = new Set(["-n", "--numprocesses", "--dist", "--maxprocesses", "--tx"]);
-
-export function serialArgs(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? "";
-    if (PARALLEL.has(a)) i++;
-    else if ([...PARALLEL].some((p) => a.startsWith(`${p}=`)) || /^-n\d+$/.test(a)) continue;
-    else out.push(a);
-  }
-  return [...out, "-p", "no:randomly"];
-}
 
 export interface BisectOutcome {
   causes: Map<string, Cause[]>;
@@ -44,13 +31,7 @@ export async function bisectUnexplained(
   const victims = diagnose(messages, failures, project)
     .filter((d) => d.causes.length === 0 && d.rootOf === null && d.failure.phase !== "teardown")
     .map((d) => d.nodeid);
-  const base: PytestOptions = { ...opts, args: serialArgs(opts.args ?? []), trace: false };
-  const runTests: RunTests = async (ids, signal) => {
-    const victim = ids[ids.length - 1] ?? "";
-    const r = await run(signal ? { ...base, signal } : base, ids);
-    const o = r.outcomes.get(victim);
-    return o === undefined || o === "skipped" ? "missing" : o === "passed" ? "passed" : "failed";
-  };
+  const runTests = pytestRunTests(opts);
   for (const victim of victims.slice(0, BISECT_LIMIT)) {
     const worker = facts.workers.get(victim) ?? "";
     const before = facts.order.filter((n) => n !== victim && (facts.position.get(n) ?? 0) < (facts.position.get(victim) ?? 0) && (facts.workers.get(n) ?? "") === worker);

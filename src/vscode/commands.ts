@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import type { Log } from "./log";
 import { registerDiagnose } from "./diagnose";
+import { registerFindPolluter } from "./polluter";
 import type { TestExplorer } from "./testController";
 
 export function registerCommands(context: vscode.ExtensionContext, explorer: TestExplorer, log: Log): void {
@@ -9,6 +10,7 @@ export function registerCommands(context: vscode.ExtensionContext, explorer: Tes
   reg("ormTestDoctor.refreshTests", () => explorer.discoverAll());
   reg("ormTestDoctor.runAll", () => explorer.runAll());
   registerDiagnose(context, log);
+  registerFindPolluter(context, log);
   context.subscriptions.push(
     vscode.commands.registerCommand("ormTestDoctor.checkDrift", async () => {
       const folders = vscode.workspace.workspaceFolders ?? [];

@@ -31,6 +31,7 @@ const WORKSPACE_FOLDERS: ReadonlyArray<[string, string]> = [
   ["runner/broken", "broken"],
   ["runner/slow", "slow"],
   ["projects/drift_legacy", "drift_legacy"],
+  ["projects/global_state_polluter", "global_state_polluter"],
 ];
 
 /** Packages the VSIX and installs it into a fresh extensions folder, as a user would. */

@@ -63,3 +63,22 @@ describe("Check Factories Against Models", function () {
     await until("the warning to come back", () => (driftDiagnostics(drift).some((x) => x.file === "factories.py" && x.line === 45) ? true : undefined));
   });
 });
+
+describe("Find the Test That Pollutes This One", function () {
+  this.timeout(120_000);
+
+  it("bisects the tests before a victim whose state leak is outside the database, and names the polluter", async () => {
+    const a = await api();
+    const tests = folder(a, "global_state_polluter");
+    await tests.discover();
+    const victim = tests.byNodeId.get("tests/test_pricing.py::test_new_user_gets_no_credit");
+    assert.ok(victim, "the victim is in the tree");
+    const r = (await vscode.commands.executeCommand("ormTestDoctor.findPolluter", victim)) as { kind: string; polluter?: string; runs: number };
+    assert.equal(r.kind, "found");
+    assert.equal(r.polluter, "tests/test_features.py::test_bonus_campaign");
+    assert.ok(r.runs <= 6, `${r.runs} runs`);
+    const plainBug = tests.byNodeId.get("tests/test_pricing.py::test_add");
+    const alone = (await vscode.commands.executeCommand("ormTestDoctor.findPolluter", plainBug)) as { kind: string };
+    assert.equal(alone.kind, "fails-alone");
+  });
+});

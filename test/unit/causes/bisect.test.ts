@@ -1,7 +1,7 @@
 // The polluter search on a simulated suite: which runs it makes and what it concludes.
 import * as assert from "node:assert/strict";
 import { findPolluter, type RunTests, type Verdict } from "../../../src/core/causes/bisect";
-import { serialArgs } from "../../../src/cli/bisect";
+import { serialArgs } from "../../../src/core/causes/bisectRun";
 
 const tests = Array.from({ length: 37 }, (_, i) => `t.py::test_${i}`);
 
