@@ -12,6 +12,7 @@ import { checkCommand } from "./check";
 import { diagnoseCommand, UsageError } from "./diagnose";
 import { parseArgs } from "node:util";
 import { printable, PYTEST_EXIT } from "../core/printable";
+import { redact } from "../core/causes/redact";
 
 const USAGE = `usage:
   orm-test-doctor diagnose [PATH] [--python PY] [--json | --format text|json|github] [--no-trace] [--no-bisect] [--project DIR] [-- pytest args]
@@ -76,7 +77,7 @@ async function runCommand(args: string[], signal: AbortSignal): Promise<number> 
     const where = at && path.isAbsolute(at) && at.startsWith(rootdir + path.sep) ? path.relative(rootdir, at) : at;
     console.log(`\n✗ collection error in ${printable(c.nodeid, false)}${where ? ` (${where})` : ""}: ${printable(c.message, false)}`);
   }
-  if (result.exit.problem && result.exit.problem.kind !== "cancelled") console.error(`\n${printable(result.exit.problem.message)}`);
+  if (result.exit.problem && result.exit.problem.kind !== "cancelled") console.error(`\n${printable(redact(result.exit.problem.message))}`);
   printFailures(failures, rootdir);
   const summary = ["passed", "failed", "errored", "skipped"].map((k) => `${counts[k] ?? 0} ${k}`).join(", ");
   console.log(`\n${summary}${collectErrors.length ? `, ${collectErrors.length} collection error${collectErrors.length === 1 ? "" : "s"}` : ""}`);
@@ -99,7 +100,7 @@ function printFailures(failures: readonly Failure[], root: string): void {
   const db = failures.filter((f) => f.db);
   if (!db.length) return;
   console.log(`\nDatabase failures (${db.length}), grouped by cause:`);
-  for (const line of formatGroups(groupFailures(db), root)) console.log(line);
+  for (const line of formatGroups(groupFailures(db), root)) console.log(printable(redact(line)));
 }
 
 // Ctrl-C, kill and a closed terminal cancel the run as the editor does (the whole process tree,
