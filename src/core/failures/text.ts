@@ -7,6 +7,7 @@ import { findUserFrame, type UserFrameOptions } from "./frames";
 import { cleanLine, createLineSplitter, type CleanLine } from "./lines";
 import type { Failure, Frame, Phase } from "./model";
 import { SectionReader, splitExceptionText } from "./section";
+import { verboseNodeid } from "./verbose";
 
 export interface TextParserOptions extends UserFrameOptions {
   /** Folder relative paths in tracebacks are resolved against; default: pytest's "rootdir:" line. */
@@ -54,8 +55,6 @@ interface Pending {
 const SECTION_RE = /^=+ (.*?) =+$/;
 const HEADER_RE = /^_{3,} (.*?) _{3,}$/;
 const STATUS_RE = /^(FAILED|ERROR|PASSED|SKIPPED|XFAIL|XPASS)(?: |$)/;
-const VERBOSE_RE = /^(\S.*?::\S.*?) (FAILED|ERROR)(?: +\[ *\d+%\])? *$/;
-const XDIST_VERBOSE_RE = /^(?:\[ *\d+%\] )?(FAILED|ERROR) (\S.*?::.*?) *$/;
 const CRASH_RE = /^(\S.*?):(\d+): (.+)$/;
 const STATS_RE = /^(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected|rerun)\b.* in [\d.]+s|no tests ran)/;
 const MAX_INDEX = 50_000;
@@ -246,12 +245,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
   }
 
   function verboseLine(line: string, worker: string): void {
-    const m = VERBOSE_RE.exec(line);
-    let nodeid = m?.[1];
-    if (!m) {
-      const x = XDIST_VERBOSE_RE.exec(line);
-      nodeid = x?.[2];
-    }
+    const nodeid = verboseNodeid(line);
     if (!nodeid) return;
     const headline = detach(headlineOf(nodeid));
     const had = verbose.get(headline);

@@ -1,0 +1,104 @@
+// No hang, linear time (issue #9): hostile inputs must neither throw nor take more than 100 ms
+// per 100 KB in any reader.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { groupFailures } from "../../../src/core/failures/group";
+import type { DbFailure, Failure } from "../../../src/core/failures/model";
+import { parsePytestText } from "../../../src/core/failures/text";
+import { verboseNodeid } from "../../../src/core/failures/verbose";
+import { prng } from "../../../bench/parse-text-gen";
+import { repoRoot } from "../../util";
+import { groupFailuresByScan } from "./groupReference";
+
+const dir = path.join(repoRoot(), "test", "unit", "failures", "samples");
+const read = (name: string): string => fs.readFileSync(path.join(dir, name), "utf8");
+
+/** 100 ms per 100 KB, with a floor for timer and GC noise on tiny inputs. */
+const budgetMs = (bytes: number): number => Math.max(50, bytes / 1000);
+
+/** CPU milliseconds of fn() (other agents share the cores: wall time would measure them); over
+ *  budget it is run once more (a cold JIT, a GC) and the faster run counts. */
+function timed(bytes: number, fn: () => void): number {
+  const once = (): number => {
+    const c = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1000;
+  };
+  const first = once();
+  return first <= budgetMs(bytes) ? first : Math.min(first, once());
+}
+
+function inBudget(what: string, bytes: number, fn: () => void): void {
+  const ms = timed(bytes, fn);
+  assert.ok(ms <= budgetMs(bytes), `${what}: ${ms.toFixed(0)} ms for ${(bytes / 1024).toFixed(0)} KB (budget ${budgetMs(bytes).toFixed(0)} ms)`);
+}
+
+describe("failures: no hang, linear time", function () {
+  this.timeout(60_000);
+
+  it("text: a 255 KB line with '::' and FAILED is read in time", () => {
+    const lines = ["a::b FAILED x".repeat(20_000), "FAILED " + "t.py::a ".repeat(32_000), "FAILED a::" + " ".repeat(100_000) + "x"];
+    for (const line of lines) {
+      const input = Buffer.from(`============ test session starts ============\n${line}\n`);
+      inBudget("text", input.length, () => parsePytestText(input));
+    }
+  });
+
+  it("text: verbose lines give the nodeids the former patterns gave", () => {
+    const VERBOSE_RE = /^(\S.*?::\S.*?) (FAILED|ERROR)(?: +\[ *\d+%\])? *$/;
+    const XDIST_VERBOSE_RE = /^(?:\[ *\d+%\] )?(FAILED|ERROR) (\S.*?::.*?) *$/;
+    const lines = ["t.py::test_a FAILED", "t.py::test_a FAILED  [ 50%]", "t.py::T::test_b[x - y] ERROR [100%]  ", "[ 50%] FAILED t.py::test_c ",
+      "ERROR t.py::test_d", "t.py::test_e PASSED [ 10%]", "t.py:: FAILED", " t.py::x FAILED", "a::b FAILED FAILED", "a::b  FAILED", "a::b FAILED[ 5%]",
+      "FAILED ::x", "FAILED a:: ", "a::b\u2028c FAILED", "x ::y ERROR", "[  5%] ERROR a::b [ 5%]", "a::b FAILED [ x%]", "a::b FAILED [5%] ", "FAILED a::b FAILED"];
+    for (const n of ["legacy-v.txt", "modern-vv.txt", "legacy-xdist-v.txt", "modern-xdist-long.txt"]) lines.push(...read(n).split("\n"));
+    for (const l of lines) {
+      const m = VERBOSE_RE.exec(l);
+      assert.equal(verboseNodeid(l), m ? m[1] : XDIST_VERBOSE_RE.exec(l)?.[2], JSON.stringify(l));
+    }
+  });
+
+  it("grouping: 4,000 IntegrityErrors and 4,000 PendingRollbackErrors in linear time", () => {
+    const unique = (i: number, table: string): DbFailure => ({ kind: "unique", message: `UNIQUE constraint failed: ${table}.email`, columns: ["email"], parameters: `('u${i}@x', 'b')` });
+    const failures: Failure[] = [];
+    for (let i = 0; i < 4000; i++) {
+      failures.push({ nodeid: `t.py::test_u${i}`, phase: "call", chain: [], frames: [], source: "text", db: unique(i, "users") });
+      // half name an earlier failure's error, half an error no test failed with
+      const original = i % 2 === 0 ? unique((i * 7) % (i + 1), "users") : unique(i, "orgs");
+      failures.push({ nodeid: `t.py::test_p${i}`, phase: "call", chain: [], frames: [], source: "text", db: { kind: "pending-rollback", message: "rolled back", columns: [], original } });
+    }
+    let groups: ReturnType<typeof groupFailures> = [];
+    inBudget("grouping", 400_000, () => (groups = groupFailures(failures)));
+    assert.equal(groups.length, 4001);
+    for (const g of groups) for (const s of g.symptoms) assert.equal(s.db?.original?.parameters, (g.cause?.db ?? s.db?.original)?.parameters);
+    assert.equal(groups.reduce((n, g) => n + g.symptoms.length, 0), 4000);
+  });
+
+  it("grouping: random cut-off messages, parameters, values and sessions group as the scan grouped them", () => {
+    const rnd = prng(99);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const msgs = ["UNIQUE constraint failed: a.x", "UNIQUE constraint failed: a.x, a.y", "duplicate key value violates  unique constraint \"a_x_key\"", "UNIQUE"];
+    const db = (): DbFailure => {
+      const full = pick(msgs);
+      const cut = rnd() < 0.3;
+      const d: DbFailure = { kind: "unique", message: cut ? full.slice(0, 1 + Math.floor(rnd() * full.length)) : full, columns: [] };
+      if (cut) d.truncated = true;
+      if (rnd() < 0.5) d.parameters = pick(["(1,)", "(2,)"]);
+      if (rnd() < 0.3) d.values = [pick(["1", "2"])];
+      return d;
+    };
+    for (let round = 0; round < 300; round++) {
+      const failures: Failure[] = [];
+      for (let i = 0; i < 1 + rnd() * 30; i++) {
+        const f: Failure = { nodeid: `t.py::test_${i}`, phase: "call", chain: [], frames: [], source: "plugin" };
+        if (rnd() < 0.2) f.sessionId = pick(["s1", "s2"]);
+        if (rnd() < 0.5) f.db = { kind: "pending-rollback", message: "rolled back", columns: [], ...(rnd() < 0.9 ? { original: db() } : {}) };
+        else if (rnd() < 0.9) f.db = db();
+        failures.push(f);
+      }
+      assert.deepEqual(groupFailures(failures), groupFailuresByScan(failures), `round ${round}`);
+    }
+  });
+
+});
