@@ -65,7 +65,7 @@ function detach(s: string): string {
 }
 
 /** Failures outlive the chunks they were read from: copy their strings out of them. */
-function detachAll<T>(v: T, depth = 0): T {
+export function detachAll<T>(v: T, depth = 0): T {
   if (typeof v === "string") return detach(v) as T;
   if (depth > 8 || v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) {

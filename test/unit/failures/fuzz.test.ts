@@ -1,10 +1,14 @@
-// No hang, linear time (issue #9): hostile inputs must neither throw nor take more than 100 ms
-// per 100 KB in any reader.
+// No hang, linear time (issue #9): hostile inputs made from the real samples must neither throw
+// nor take more than 100 ms per 100 KB in any reader (text, junit, grouping, reading by content).
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { Readable } from "node:stream";
 import { groupFailures } from "../../../src/core/failures/group";
+import { parseJunitXml } from "../../../src/core/failures/junit";
 import type { DbFailure, Failure } from "../../../src/core/failures/model";
+import { failuresFromFile, failuresFromStream } from "../../../src/core/failures/read";
 import { parsePytestText } from "../../../src/core/failures/text";
 import { verboseNodeid } from "../../../src/core/failures/verbose";
 import { prng } from "../../../bench/parse-text-gen";
@@ -37,6 +41,25 @@ function inBudget(what: string, bytes: number, fn: () => void): void {
 
 describe("failures: no hang, linear time", function () {
   this.timeout(60_000);
+
+  it("junit: 200 KB of stray '<' in a failure body is read in time, and the failures after it too", () => {
+    const xml = read("modern-junit-xunit1.xml");
+    const at = xml.indexOf("</failure>");
+    const hostile = Buffer.from(xml.slice(0, at) + "< ".repeat(100_000) + xml.slice(at));
+    let out: Failure[] = [];
+    inBudget("junit", hostile.length, () => (out = parseJunitXml(hostile)));
+    assert.equal(out.length, parseJunitXml(xml).length);
+  });
+
+  it("junit: a stray '&' or an unmatched close tag does not lose the rest of the report", () => {
+    const xml = read("legacy-junit-xunit2.xml");
+    const at = xml.indexOf("</failure>");
+    const whole = parseJunitXml(xml).map((f) => f.nodeid);
+    const amp = parseJunitXml(xml.slice(0, at) + " a & b &c d;" + xml.slice(at)).map((f) => f.nodeid);
+    assert.deepEqual(amp, whole);
+    const stray = parseJunitXml(xml.slice(0, at) + "</zz>" + xml.slice(at)).map((f) => f.nodeid);
+    assert.ok(stray.length >= whole.length - 1, `${stray.length} of ${whole.length}`);
+  });
 
   it("text: a 255 KB line with '::' and FAILED is read in time", () => {
     const lines = ["a::b FAILED x".repeat(20_000), "FAILED " + "t.py::a ".repeat(32_000), "FAILED a::" + " ".repeat(100_000) + "x"];
@@ -101,4 +124,16 @@ describe("failures: no hang, linear time", function () {
     }
   });
 
+  it("reads junit by content: from standard input and from a `.XML` file", async () => {
+    const xml = read("modern-junit-xunit2.xml");
+    const expected = parseJunitXml(xml);
+    assert.ok(expected.length > 0);
+    const chunks = Readable.from(Buffer.from("\ufeff\n  " + xml).toString("utf8").match(/[\s\S]{1,5}/g) ?? []);
+    assert.deepEqual(await failuresFromStream(chunks), expected);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-junit-")), "REPORT.XML");
+    fs.writeFileSync(file, xml);
+    assert.deepEqual(await failuresFromFile(file), expected);
+    fs.writeFileSync(file, read("modern-tb-long.txt"));
+    assert.deepEqual(await failuresFromFile(file), parsePytestText(read("modern-tb-long.txt")));
+  });
 });
