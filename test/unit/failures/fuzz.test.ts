@@ -5,13 +5,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import { generateJunit, loadFuzzSources, mutate, prng } from "../../../bench/fuzz-gen";
 import { groupFailures } from "../../../src/core/failures/group";
-import { parseJunitXml } from "../../../src/core/failures/junit";
+import { createJunitParser, parseJunitXml } from "../../../src/core/failures/junit";
 import type { DbFailure, Failure } from "../../../src/core/failures/model";
 import { failuresFromFile, failuresFromStream } from "../../../src/core/failures/read";
-import { parsePytestText } from "../../../src/core/failures/text";
+import { createPytestTextParser, parsePytestText } from "../../../src/core/failures/text";
 import { verboseNodeid } from "../../../src/core/failures/verbose";
-import { prng } from "../../../bench/parse-text-gen";
 import { repoRoot } from "../../util";
 import { groupFailuresByScan } from "./groupReference";
 
@@ -37,6 +39,24 @@ function timed(bytes: number, fn: () => void): number {
 function inBudget(what: string, bytes: number, fn: () => void): void {
   const ms = timed(bytes, fn);
   assert.ok(ms <= budgetMs(bytes), `${what}: ${ms.toFixed(0)} ms for ${(bytes / 1024).toFixed(0)} KB (budget ${budgetMs(bytes).toFixed(0)} ms)`);
+}
+
+function streamText(input: Buffer): Failure[] {
+  const out: Failure[] = [];
+  const p = createPytestTextParser((f) => out.push(f), { maxFailureText: 64 * 1024, maxLine: 512 * 1024 });
+  for (let i = 0; i < input.length; i += 65536) p.push(input.subarray(i, i + 65536));
+  p.end();
+  assert.equal(p.stats.internalErrors, 0);
+  return out;
+}
+
+function streamJunit(input: Buffer): Failure[] {
+  const out: Failure[] = [];
+  const p = createJunitParser((f) => out.push(f), { maxFailureText: 64 * 1024 });
+  for (let i = 0; i < input.length; i += 65536) p.push(input.subarray(i, i + 65536));
+  p.end();
+  assert.equal(p.stats.internalErrors, 0);
+  return out;
 }
 
 describe("failures: no hang, linear time", function () {
@@ -135,5 +155,49 @@ describe("failures: no hang, linear time", function () {
     assert.deepEqual(await failuresFromFile(file), expected);
     fs.writeFileSync(file, read("modern-tb-long.txt"));
     assert.deepEqual(await failuresFromFile(file), parsePytestText(read("modern-tb-long.txt")));
+  });
+
+  it("streams 40 MB of junit with bounded heap", () => {
+    v8.setFlagsFromString("--expose-gc"); // live heap, not garbage
+    const gc = vm.runInNewContext("gc") as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    let count = 0;
+    let chunks = 0;
+    const p = createJunitParser(() => count++);
+    for (const s of generateJunit(repoRoot(), 40 * 1024 * 1024, 5)) {
+      p.push(Buffer.from(s));
+      if (++chunks % 500 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
+    }
+    p.end();
+    console.log(`      junit 40 MB: ${count} failures, heap +${((peak - before) / 1048576).toFixed(1)} MB`);
+    assert.ok(count > 4000);
+    assert.ok(peak - before < 32 * 1048576, "live heap growth under 32 MB");
+  });
+
+  it("fuzz: 250 mutated samples, no throw and in time in every reader", () => {
+    const rnd = prng(20261130);
+    const sources = loadFuzzSources(repoRoot());
+    for (const src of sources) groupFailures([...streamText(src), ...streamJunit(src)]); // a warm JIT, as in a long session
+    const started = Date.now();
+    let bytes = 0;
+    let worst = { msPerMb: 0, what: "" };
+    for (let i = 0; i < 250; i++) {
+      const input = mutate(sources, rnd);
+      bytes += input.length;
+      for (const [what, fn] of [["text", () => groupFailures(streamText(input))], ["junit", () => groupFailures(streamJunit(input))]] as const) {
+        const ms = timed(input.length, fn);
+        const msPerMb = (ms * 1048576) / Math.max(1, input.length);
+        if (msPerMb > worst.msPerMb) worst = { msPerMb, what: `${what} #${i} (${(input.length / 1024).toFixed(0)} KB)` };
+        assert.ok(ms <= budgetMs(input.length), `${what} input #${i}: ${ms.toFixed(0)} ms for ${(input.length / 1024).toFixed(0)} KB`);
+      }
+    }
+    const ms = Date.now() - started;
+    console.log(`      fuzz: 250 inputs, ${(bytes / 1048576).toFixed(1)} MB, ${ms} ms; worst ${worst.msPerMb.toFixed(0)} ms/MB (${worst.what})`);
+    assert.ok(ms < 20_000, `total ${ms} ms`);
   });
 });
