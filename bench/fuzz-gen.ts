@@ -12,7 +12,7 @@ export function loadFuzzSources(root: string): Buffer[] {
   return fs.readdirSync(dir).filter((n) => /\.(txt|xml)$/.test(n)).sort().map((n) => fs.readFileSync(path.join(dir, n)));
 }
 
-const RUNS = ["<", "< ", "::", " FAILED", "FAILED ", "a::b FAILED ", "&", "&#", "<a>", "</b>", "<testcase ", '<failure message="', "]]>", "<![CDATA[", "<!--", " ", "x=\"", "_", "= "];
+const RUNS = ["<", "< ", "::", " FAILED", "FAILED ", "a::b FAILED ", "&", "&#", "<a>", "</b>", "<testcase ", '<failure message="', "]]>", "<![CDATA[", "<!--", " ", "x=\"", "_", "= ", "a.py:1: ", "\u2028", "a/"];
 
 function run(rnd: () => number): Buffer {
   const unit = RUNS[Math.floor(rnd() * RUNS.length)] ?? "<";

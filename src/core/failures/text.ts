@@ -6,7 +6,7 @@ import { dbFromChain } from "./plugin";
 import { findUserFrame, type UserFrameOptions } from "./frames";
 import { cleanLine, createLineSplitter, type CleanLine } from "./lines";
 import type { Failure, Frame, Phase } from "./model";
-import { SectionReader, splitExceptionText } from "./section";
+import { LINE_BREAK_RE, SectionReader, splitExceptionText } from "./section";
 import { verboseNodeid } from "./verbose";
 
 export interface TextParserOptions extends UserFrameOptions {
@@ -230,7 +230,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
   }
 
   function crashLine(line: string): void {
-    const m = CRASH_RE.exec(line);
+    const m = LINE_BREAK_RE.test(line) ? null : CRASH_RE.exec(line); // see LINE_BREAK_RE
     if (!m || !/\.pyw?$|^<.+>$|[\\/]/.test(m[1] ?? "") || /\s=\s/.test(m[1] ?? "")) return;
     const link = splitExceptionText(m[3] ?? "");
     const frames: Frame[] = [{ file: m[1] ?? "", line: Math.max(0, Number(m[2]) - 1), function: "" }];

@@ -89,6 +89,15 @@ describe("failures: no hang, linear time", function () {
     }
   });
 
+  it("text: long location and crash lines (many ':1: ', a U+2028, slashes before '=') are read in time", () => {
+    const lines = ["a.py:1: ".repeat(25_000) + "\u2028", "a/".repeat(50_000) + "=x:1: y"];
+    for (const line of lines) {
+      for (const input of [`=== FAILURES ===\n${line}\n`, `=== FAILURES ===\n___ test_x ___\n${line}\n`]) {
+        inBudget("text", input.length, () => parsePytestText(input));
+      }
+    }
+  });
+
   it("text: verbose lines give the nodeids the former patterns gave", () => {
     const VERBOSE_RE = /^(\S.*?::\S.*?) (FAILED|ERROR)(?: +\[ *\d+%\])? *$/;
     const XDIST_VERBOSE_RE = /^(?:\[ *\d+%\] )?(FAILED|ERROR) (\S.*?::.*?) *$/;
