@@ -89,6 +89,7 @@ function throughput(name: string, make: Reader, parts: Iterable<string>): void {
   let failures = 0;
   let n = 0;
   const t = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const p = make(() => failures++);
   for (const c of chunks) {
     p.push(c);
@@ -99,9 +100,11 @@ function throughput(name: string, make: Reader, parts: Iterable<string>): void {
   }
   p.end();
   const secs = Number(process.hrtime.bigint() - t) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const cpuSecs = (used.user + used.system) / 1e6; // the cores are shared: wall time varies with the load
   const mb = bytes / 1048576;
   const heap = gc ? `, live heap +${((peak - heap0) / 1048576).toFixed(1)} MB` : "";
-  console.log(`${name}: ${mb.toFixed(0)} MB, ${failures} failures in ${secs.toFixed(2)} s = ${(mb / secs).toFixed(1)} MB/s${heap}`);
+  console.log(`${name}: ${mb.toFixed(0)} MB, ${failures} failures in ${secs.toFixed(2)} s = ${(mb / secs).toFixed(1)} MB/s (${(mb / cpuSecs).toFixed(1)} MB per CPU second)${heap}`);
 }
 throughput("text", READERS["text"] as Reader, generateLog(loadSamples(root), totalMb * 1048576, 11));
 throughput("junit", READERS["junit"] as Reader, generateJunit(root, totalMb * 1048576, 11));
