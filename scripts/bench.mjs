@@ -7,6 +7,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const BENCHES = {
   runner: ["out/bench/runner.js", "5"], // 2,000 tests: plain pytest -q vs our runner, both stacks
   text: ["out/bench/parse-text.js"], // MB/s of the streaming pytest text parser on a 200 MB log
+  fuzz: ["--expose-gc", "out/bench/fuzz.js"], // worst ms/MB of the failure readers over 2,000 fuzz inputs; MB/s of text and junit on 100 MB
   index: ["out/bench/index.js"], // lines/s of a full index of 1,000,000 lines; re-index of one file
   drift: ["out/bench/drift.js"], // static drift check of the 1,000,000-line corpus; one changed file re-checked
   polluter: ["out/bench/polluter.js"], // culprit named: one diagnose vs plain pytest + bisection; 100/1,000/5,000 tests, both stacks

@@ -3,7 +3,7 @@ export * from "./model";
 export { parseDbError, buildDbFailure, partsFromPlugin, partsFromText, type DbParts } from "./dbMessage";
 export { fromPluginError, dbFromChain } from "./plugin";
 export { createPytestTextParser, parsePytestText, headlineOf, type PytestTextParser, type TextParserOptions } from "./text";
-export { parseJunitXml, type JunitOptions } from "./junit";
+export { createJunitParser, parseJunitXml, type JunitOptions, type JunitParser } from "./junit";
 export { groupFailures, isFollowOn, type FailureGroup } from "./group";
 export { resolveConstraint, type ConstraintResolver, type ConstraintQuery, type ConstraintInfo } from "./resolve";
 export { openSqliteResolver, type SqliteConstraintResolver } from "./sqliteResolver";

@@ -3,31 +3,103 @@ import { findUserFrame, type UserFrameOptions } from "./frames";
 import type { Failure, Phase } from "./model";
 import { dbFromChain } from "./plugin";
 import { SectionReader, splitExceptionText } from "./section";
-import { parseXml, walk } from "./xml";
+import { detachAll } from "./text";
+import { createXmlReader } from "./xml";
 
 export interface JunitOptions extends UserFrameOptions {
   rootdir?: string;
   maxFailureText?: number;
 }
 
-export function parseJunitXml(xml: string, opts: JunitOptions = {}): Failure[] {
-  const out: Failure[] = [];
-  try {
-    for (const el of walk(parseXml(xml))) {
-      if (el.name !== "testcase") continue;
-      for (const child of el.children) {
-        if (child.name !== "failure" && child.name !== "error") continue;
-        const f = fromElement(el.attrs, child.name, child.attrs["message"] ?? "", child.text, opts);
-        if (f) out.push(f);
-      }
+export interface JunitParser {
+  push(chunk: string | Uint8Array): void;
+  end(): void;
+  readonly stats: { failures: number; internalErrors: number; xmlErrors: number };
+}
+
+interface Open {
+  kind: string;
+  message: string;
+  depth: number;
+  text: string[];
+  chars: number;
+  cut: boolean;
+}
+
+/** Streams a junit report: each <failure>/<error> of a <testcase> is emitted when it closes, so
+ *  only the one being read is held (its text capped at maxFailureText). */
+export function createJunitParser(onFailure: (f: Failure) => void, opts: JunitOptions = {}): JunitParser {
+  const max = opts.maxFailureText ?? 1 << 20;
+  const stats = { failures: 0, internalErrors: 0, xmlErrors: 0 };
+  let depth = 0;
+  let testcase: { attrs: Record<string, string>; depth: number } | undefined;
+  let body: Open | undefined;
+
+  function emitBody(): void {
+    const b = body;
+    body = undefined;
+    if (!b || !testcase) return;
+    try {
+      const f = fromElement(testcase.attrs, b.kind, b.message, b.text.join(""), b.cut, opts);
+      if (!f) return;
+      stats.failures++;
+      onFailure(detachAll(f));
+    } catch {
+      stats.internalErrors++; // a bad element or a throwing consumer must not stop the stream
     }
-  } catch {
-    // keep what was read
   }
+
+  const xml = createXmlReader({
+    open(name, attrs) {
+      depth++;
+      if (name === "testcase") {
+        emitBody();
+        testcase = { attrs, depth };
+      } else if (testcase && depth === testcase.depth + 1 && (name === "failure" || name === "error")) {
+        emitBody();
+        body = { kind: name, message: attrs["message"] ?? "", depth, text: [], chars: 0, cut: false };
+      }
+    },
+    text(s) {
+      const b = body;
+      if (!b || depth !== b.depth) return;
+      if (b.chars + s.length > max) {
+        b.cut = true;
+        s = s.slice(0, Math.max(0, max - b.chars));
+      }
+      b.text.push(s);
+      b.chars += s.length;
+    },
+    close() {
+      if (body && depth === body.depth) emitBody();
+      if (testcase && depth === testcase.depth) testcase = undefined;
+      depth--;
+    },
+  });
+
+  return {
+    get stats() {
+      return { ...stats, xmlErrors: xml.stats.errors };
+    },
+    push(chunk) {
+      xml.push(chunk);
+    },
+    end() {
+      xml.end();
+      emitBody(); // an unclosed element at the end: keep what was read
+    },
+  };
+}
+
+export function parseJunitXml(xml: string | Uint8Array, opts: JunitOptions = {}): Failure[] {
+  const out: Failure[] = [];
+  const p = createJunitParser((f) => out.push(f), opts);
+  p.push(xml);
+  p.end();
   return out;
 }
 
-function fromElement(tc: Record<string, string>, kind: string, rawMessage: string, body: string, opts: JunitOptions): Failure | undefined {
+function fromElement(tc: Record<string, string>, kind: string, rawMessage: string, text: string, cut: boolean, opts: JunitOptions): Failure | undefined {
   let phase: Phase = "call";
   let message = rawMessage;
   if (kind === "error") {
@@ -39,15 +111,13 @@ function fromElement(tc: Record<string, string>, kind: string, rawMessage: strin
     else phase = "setup";
   }
   const nodeid = nodeidOf(tc);
-  const max = opts.maxFailureText ?? 1 << 20;
-  const reader = new SectionReader(max, opts.rootdir);
-  const text = body.length > max ? body.slice(0, max) : body;
+  const reader = new SectionReader(opts.maxFailureText ?? 1 << 20, opts.rootdir);
   for (const line of text.split("\n")) reader.line(line.endsWith("\r") ? line.slice(0, -1) : line);
   const r = reader.finish();
   const chain = r.chain.length > 0 ? r.chain : message ? [splitExceptionText(message)] : [];
   const f: Failure = { nodeid: nodeid.id, phase, chain, frames: r.frames, source: "junit", text };
   if (nodeid.guessed) f.nodeidGuessed = true;
-  if (r.truncated || text.length < body.length) f.truncated = true;
+  if (r.truncated || cut) f.truncated = true;
   // the message attribute holds the whole exception text; prefer it when the body was cut
   const db = dbFromChain(chain, r.truncated) ?? (message ? dbFromChain([splitExceptionText(message)]) : undefined);
   if (db) f.db = db;

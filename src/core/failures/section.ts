@@ -25,7 +25,14 @@ const CHAIN_SEPARATORS = new Set([
 ]);
 const LOCATION_RE = /^(\S.*?):(\d+):(?: (.*))?$/;
 const NATIVE_FRAME_RE = /^\s*File "(.*)", line (\d+)(?:, in (.*))?$/;
-const PATHISH_RE = /\.pyw?$|^<[\w.\- ]+>$|^[^=]*[\\/][^=]*$/;
+// Line breaks other than "\n" defeat "." at the end of a line: checked first, since the lazy
+// LOCATION_RE then retried every ":" of a long line (quadratic).
+export const LINE_BREAK_RE = /[\n\r\u2028\u2029]/;
+
+/** A file path: "x.py", "<string>", or a slash and no "=" (one regex for that was quadratic). */
+function pathish(s: string): boolean {
+  return /\.pyw?$|^<[\w.\- ]+>$/.test(s) || (s.indexOf("=") < 0 && /[\\/]/.test(s));
+}
 const DEF_RE = /^[\s>]*(?:async\s+)?def\s+(\w+)\s*\(/;
 const EXC_HEAD_RE = /^((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?: (.*))?)?$/;
 
@@ -110,8 +117,8 @@ export class SectionReader {
       this.lastDef = undefined;
       return;
     }
-    const loc = LOCATION_RE.exec(line);
-    if (loc && PATHISH_RE.test(loc[1] ?? "")) {
+    const loc = LINE_BREAK_RE.test(line) ? null : LOCATION_RE.exec(line);
+    if (loc && pathish(loc[1] ?? "")) {
       const file = loc[1] ?? "";
       const n = Number(loc[2]);
       const msg = loc[3] ?? "";

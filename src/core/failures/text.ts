@@ -6,7 +6,8 @@ import { dbFromChain } from "./plugin";
 import { findUserFrame, type UserFrameOptions } from "./frames";
 import { cleanLine, createLineSplitter, type CleanLine } from "./lines";
 import type { Failure, Frame, Phase } from "./model";
-import { SectionReader, splitExceptionText } from "./section";
+import { LINE_BREAK_RE, SectionReader, splitExceptionText } from "./section";
+import { verboseNodeid } from "./verbose";
 
 export interface TextParserOptions extends UserFrameOptions {
   /** Folder relative paths in tracebacks are resolved against; default: pytest's "rootdir:" line. */
@@ -54,8 +55,6 @@ interface Pending {
 const SECTION_RE = /^=+ (.*?) =+$/;
 const HEADER_RE = /^_{3,} (.*?) _{3,}$/;
 const STATUS_RE = /^(FAILED|ERROR|PASSED|SKIPPED|XFAIL|XPASS)(?: |$)/;
-const VERBOSE_RE = /^(\S.*?::\S.*?) (FAILED|ERROR)(?: +\[ *\d+%\])? *$/;
-const XDIST_VERBOSE_RE = /^(?:\[ *\d+%\] )?(FAILED|ERROR) (\S.*?::.*?) *$/;
 const CRASH_RE = /^(\S.*?):(\d+): (.+)$/;
 const STATS_RE = /^(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected|rerun)\b.* in [\d.]+s|no tests ran)/;
 const MAX_INDEX = 50_000;
@@ -66,7 +65,7 @@ function detach(s: string): string {
 }
 
 /** Failures outlive the chunks they were read from: copy their strings out of them. */
-function detachAll<T>(v: T, depth = 0): T {
+export function detachAll<T>(v: T, depth = 0): T {
   if (typeof v === "string") return detach(v) as T;
   if (depth > 8 || v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) {
@@ -231,7 +230,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
   }
 
   function crashLine(line: string): void {
-    const m = CRASH_RE.exec(line);
+    const m = LINE_BREAK_RE.test(line) ? null : CRASH_RE.exec(line); // see LINE_BREAK_RE
     if (!m || !/\.pyw?$|^<.+>$|[\\/]/.test(m[1] ?? "") || /\s=\s/.test(m[1] ?? "")) return;
     const link = splitExceptionText(m[3] ?? "");
     const frames: Frame[] = [{ file: m[1] ?? "", line: Math.max(0, Number(m[2]) - 1), function: "" }];
@@ -246,12 +245,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
   }
 
   function verboseLine(line: string, worker: string): void {
-    const m = VERBOSE_RE.exec(line);
-    let nodeid = m?.[1];
-    if (!m) {
-      const x = XDIST_VERBOSE_RE.exec(line);
-      nodeid = x?.[2];
-    }
+    const nodeid = verboseNodeid(line);
     if (!nodeid) return;
     const headline = detach(headlineOf(nodeid));
     const had = verbose.get(headline);

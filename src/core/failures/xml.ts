@@ -1,107 +1,131 @@
-// A small, forgiving XML reader: enough for junit reports (elements, attributes, text, CDATA,
-// the five named entities and numeric references). Never throws; malformed input gives what
-// could be read.
+// A forgiving streaming XML reader on saxes: chunks in (strings or bytes, split anywhere),
+// element and text events out. Malformed input gives what could be read and never throws.
+import { TextDecoder } from "node:util";
+import { SaxesParser } from "saxes";
 
-export interface XmlElement {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  text: string;
+export interface XmlHandlers {
+  open(name: string, attrs: Record<string, string>): void;
+  close(): void;
+  text(s: string): void;
 }
 
-const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-
-export function decodeEntities(s: string): string {
-  if (s.indexOf("&") < 0) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (all, e: string) => {
-    if (e.charCodeAt(0) === 35) {
-      const code = e.charAt(1) === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(code) && code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
-    }
-    return NAMED[e] ?? all;
-  });
+export interface XmlReader {
+  push(chunk: string | Uint8Array): void;
+  end(): void;
+  readonly stats: { errors: number };
 }
 
-const ATTR_RE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+// Only the five named entities and character references are kept as markup; any other "&"
+// or a "<" that starts no tag is escaped, because saxes would read up to the next ";" as an
+// entity name (losing the markup in between) or report an error per stray "<". CDATA sections
+// and comments are passed through as they are.
+const ENTITY = /&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|lt|gt|amp|quot|apos);/y;
+const LONGEST_MARK = 12; // "&#x10FFFF;", "<![CDATA["
 
-export function parseXml(src: string): XmlElement {
-  const root: XmlElement = { name: "#document", attrs: {}, children: [], text: "" };
-  const stack: XmlElement[] = [root];
+function isTagStart(c: number): boolean {
+  return c === 47 || c === 33 || c === 63 || c === 95 || c === 58 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0;
+}
+
+interface Escaper {
+  carry: string;
+  /** The end of the CDATA section or comment being passed through, or "". */
+  until: string;
+}
+
+/** Escapes stray "<" and "&" of `s`; what needs more input to decide is kept in e.carry. */
+function escapeStray(e: Escaper, chunk: string, final: boolean): string {
+  const s = e.carry + chunk;
+  e.carry = "";
+  let out = "";
+  let from = 0;
   let i = 0;
-  const top = (): XmlElement => stack[stack.length - 1] ?? root;
-  while (i < src.length) {
-    const lt = src.indexOf("<", i);
-    if (lt < 0) {
-      top().text += decodeEntities(src.slice(i));
-      break;
-    }
-    if (lt > i) top().text += decodeEntities(src.slice(i, lt));
-    if (src.startsWith("<![CDATA[", lt)) {
-      const end = src.indexOf("]]>", lt + 9);
-      top().text += src.slice(lt + 9, end < 0 ? src.length : end);
-      i = end < 0 ? src.length : end + 3;
-    } else if (src.startsWith("<!--", lt)) {
-      const end = src.indexOf("-->", lt + 4);
-      i = end < 0 ? src.length : end + 3;
-    } else if (src.startsWith("<?", lt) || src.startsWith("<!", lt)) {
-      const end = src.indexOf(">", lt + 2);
-      i = end < 0 ? src.length : end + 1;
-    } else if (src.charAt(lt + 1) === "/") {
-      const end = src.indexOf(">", lt + 2);
-      const name = src.slice(lt + 2, end < 0 ? src.length : end).trim();
-      // close up to the matching element; a stray close tag is ignored
-      for (let k = stack.length - 1; k > 0; k--) {
-        if (stack[k]?.name === name) {
-          stack.length = k;
-          break;
-        }
+  let lt = s.indexOf("<");
+  let amp = s.indexOf("&");
+  while (i < s.length) {
+    if (e.until) {
+      const end = s.indexOf(e.until, i);
+      if (end < 0) {
+        // keep a possible start of the terminator for the next chunk
+        const keep = final ? s.length : Math.max(i, s.length - e.until.length + 1);
+        e.carry = s.slice(keep);
+        return out + s.slice(from, keep);
       }
-      i = end < 0 ? src.length : end + 1;
+      i = end + e.until.length;
+      e.until = "";
+    }
+    // each search resumes where it stopped: searching again from every hit was quadratic
+    if (lt >= 0 && lt < i) lt = s.indexOf("<", i);
+    if (amp >= 0 && amp < i) amp = s.indexOf("&", i);
+    i = lt < 0 ? amp : amp < 0 ? lt : Math.min(lt, amp);
+    if (i < 0) break;
+    if (s.length - i < LONGEST_MARK && !final) {
+      e.carry = s.slice(i);
+      return out + s.slice(from, i);
+    }
+    if (s.charCodeAt(i) === 60) {
+      if (s.startsWith("<![CDATA[", i)) e.until = "]]>";
+      else if (s.startsWith("<!--", i)) e.until = "-->";
+      else if (!isTagStart(s.charCodeAt(i + 1))) {
+        out += s.slice(from, i) + "&lt;";
+        from = i + 1;
+      }
     } else {
-      const end = tagEnd(src, lt + 1);
-      const body = src.slice(lt + 1, end < 0 ? src.length : end);
-      i = end < 0 ? src.length : end + 1;
-      const selfClosing = body.endsWith("/");
-      const inner = selfClosing ? body.slice(0, -1) : body;
-      const nameMatch = /^[^\s/>]+/.exec(inner);
-      if (!nameMatch) {
-        top().text += "<";
-        i = lt + 1;
-        continue;
+      ENTITY.lastIndex = i;
+      if (!ENTITY.test(s)) {
+        out += s.slice(from, i) + "&amp;";
+        from = i + 1;
       }
-      const el: XmlElement = { name: nameMatch[0], attrs: {}, children: [], text: "" };
-      for (const m of inner.slice(nameMatch[0].length).matchAll(ATTR_RE)) {
-        el.attrs[m[1] ?? ""] = decodeEntities(m[2] ?? m[3] ?? "");
-      }
-      top().children.push(el);
-      if (!selfClosing && stack.length < 64) stack.push(el);
     }
+    i++;
   }
-  return root;
+  return out + s.slice(from);
 }
 
-/** The ">" that ends a tag, skipping quoted attribute values. */
-function tagEnd(s: string, from: number): number {
-  let q = "";
-  for (let i = from; i < s.length; i++) {
-    const c = s.charAt(i);
-    if (q) {
-      if (c === q) q = "";
-    } else if (c === '"' || c === "'") q = c;
-    else if (c === ">") return i;
-  }
-  return -1;
-}
+export function createXmlReader(h: XmlHandlers): XmlReader {
+  const stats = { errors: 0 };
+  const parser = new SaxesParser({ position: false });
+  let decoder: TextDecoder | undefined;
+  const escaper: Escaper = { carry: "", until: "" };
+  let failed = false;
+  parser.on("error", () => {
+    stats.errors++;
+  });
+  parser.on("opentag", (t) => h.open(t.name, t.attributes as Record<string, string>));
+  parser.on("closetag", () => h.close());
+  parser.on("text", (t) => h.text(t));
+  parser.on("cdata", (t) => h.text(t));
 
-export function* walk(el: XmlElement): Generator<XmlElement> {
-  const todo: XmlElement[] = [el];
-  while (todo.length > 0) {
-    const e = todo.pop();
-    if (!e) break;
-    yield e;
-    for (let k = e.children.length - 1; k >= 0; k--) {
-      const c = e.children[k];
-      if (c) todo.push(c);
+  function write(s: string, final: boolean): void {
+    if (failed) return;
+    const ready = escapeStray(escaper, s, final);
+    // saxes builds an Error for each problem it reports: without stack traces that stays cheap
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      if (ready) parser.write(ready);
+      if (final) parser.close();
+    } catch {
+      failed = true; // a throwing handler: keep what was read
+    } finally {
+      Error.stackTraceLimit = limit;
     }
   }
+
+  return {
+    stats,
+    push(chunk) {
+      if (typeof chunk === "string") {
+        if (decoder) write(decoder.decode(), false);
+        decoder = undefined;
+        write(chunk, false);
+      } else {
+        decoder ??= new TextDecoder("utf-8", { fatal: false });
+        write(decoder.decode(chunk, { stream: true }), false);
+      }
+    },
+    end() {
+      write(decoder ? decoder.decode() : "", true);
+      decoder = undefined;
+    },
+  };
 }
