@@ -116,7 +116,7 @@ async function main(): Promise<number> {
         ORM_TD_COUNTS_FILE: counts,
       },
       trusted: pass !== "untrusted",
-      timeoutMs: Number(process.env["ORM_TD_TIMEOUT_MS"] ?? 600_000),
+      timeoutMs: Number(process.env["ORM_TD_TIMEOUT_MS"] ?? 900_000),
       verbose: process.env["ORM_TD_VERBOSE"] === "1",
     };
     console.log(`\n[integration] host=${host} pass=${pass} workspace=${opts.workspace}`);
