@@ -16,8 +16,10 @@ export interface TextParserOptions extends UserFrameOptions {
   maxFailureText?: number;
   /** Longer lines are cut; default 256 KB. */
   maxLine?: number;
-  /** Failures waiting for their summary line before they are emitted anyway; default 1,000. */
+  /** Failures waiting for their summary line before the oldest is emitted under a guessed nodeid; default 10,000. */
   maxPending?: number;
+  /** Text those waiting failures may hold in all; default 16 MB. */
+  maxPendingText?: number;
 }
 
 export interface PytestTextParser {
@@ -50,6 +52,7 @@ interface Entry {
 interface Pending {
   headline: string;
   failure: Failure;
+  chars: number;
 }
 
 const SECTION_RE = /^=+ (.*?) =+$/;
@@ -58,6 +61,30 @@ const STATUS_RE = /^(FAILED|ERROR|PASSED|SKIPPED|XFAIL|XPASS)(?: |$)/;
 const CRASH_RE = /^(\S.*?):(\d+): (.+)$/;
 const STATS_RE = /^(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected|rerun)\b.* in [\d.]+s|no tests ran)/;
 const MAX_INDEX = 50_000;
+
+/** Rough size of what a failure holds, to bound what waits for its summary line. */
+function sizeOf(f: Failure): number {
+  let n = (f.text?.length ?? 0) + 64 * f.frames.length;
+  for (const l of f.chain) n += l.message.length + 64;
+  return n;
+}
+
+/** A multiset of keys, bounded: what was emitted early, so its summary line is not a second failure. */
+class Tally {
+  private readonly counts = new Map<string, number>();
+  add(key: string): void {
+    if (this.counts.size >= MAX_INDEX) this.counts.clear();
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  /** Removes one `key`; false when there is none. */
+  take(key: string): boolean {
+    const n = this.counts.get(key) ?? 0;
+    if (n === 0) return false;
+    if (n === 1) this.counts.delete(key);
+    else this.counts.set(key, n - 1);
+    return true;
+  }
+}
 
 /** A copy of `s` that does not keep the chunk it was sliced from alive (V8 sliced strings). */
 function detach(s: string): string {
@@ -80,13 +107,20 @@ export function detachAll<T>(v: T, depth = 0): T {
 
 export function createPytestTextParser(onFailure: (f: Failure) => void, opts: TextParserOptions = {}): PytestTextParser {
   const maxText = opts.maxFailureText ?? 1 << 20;
-  const maxPending = opts.maxPending ?? 1000;
+  const maxPending = opts.maxPending ?? 10_000;
+  const maxPendingText = opts.maxPendingText ?? 16 << 20;
   let rootdir = opts.rootdir;
   let area: Area = "head";
   let section: Section | undefined;
   let entry: Entry | undefined;
   let pending: Pending[] = [];
+  let pendingChars = 0;
   let anon: Failure[] = []; // --tb=line crash lines: no test name until the summary
+  let anonChars = 0;
+  // Emitted before their summary line came (over the bounds above): that line must not add them again.
+  const early = new Tally(); // headline|call, headline|setup, headline|teardown
+  let earlyAnon: (string | undefined)[] = []; // first message lines, oldest first; undefined once matched
+  let earlyHead = 0;
   const verbose = new Map<string, { nodeid: string; worker: string; ambiguous: boolean }>();
   const emitted = new Set<string>(); // nodeid|phase already sent
   const stats = { lines: 0, failures: 0, internalErrors: 0 };
@@ -157,10 +191,15 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
     }
     f.nodeid = guessNodeid(s.headline, f.frames, rootdir);
     f.nodeidGuessed = true;
-    pending.push({ headline: detach(s.headline), failure: f });
-    if (pending.length > maxPending) {
+    const chars = sizeOf(f);
+    pending.push({ headline: detach(s.headline), failure: f, chars });
+    pendingChars += chars;
+    while (pending.length > maxPending || (pendingChars > maxPendingText && pending.length > 1)) {
       const old = pending.shift();
-      if (old) emit(old.failure);
+      if (!old) break;
+      pendingChars -= old.chars;
+      early.add(old.headline + "|" + old.failure.phase);
+      emit(old.failure);
     }
   }
 
@@ -184,6 +223,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
     const p = at >= 0 ? pending[at] : undefined;
     if (p) {
       pending.splice(at, 1);
+      pendingChars -= p.chars;
       const f = p.failure;
       f.nodeid = detach(nodeid);
       delete f.nodeidGuessed;
@@ -196,6 +236,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
       return;
     }
     if (emitted.has(nodeid + "|" + phase)) return; // the long section already said it all
+    if (e.status === "FAILED" ? early.take(headline + "|call") : early.take(headline + "|setup") || early.take(headline + "|teardown")) return;
     const f: Failure = { nodeid, phase, chain: [], frames: [], source: "summary" };
     if (message) f.chain = [splitExceptionText(cutDots(full, truncated))];
     if (truncated) f.truncated = true;
@@ -204,8 +245,10 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
     // a --tb=line crash line for the same error gives the location
     const ai = anon.findIndex((a) => sameMessage(a.chain[0]?.message ?? "", f.chain[0]?.message ?? ""));
     const crash = ai >= 0 ? anon[ai] : undefined;
+    if (!crash && tookEarlyAnon(f.chain[0]?.message ?? "")) return;
     if (crash) {
       anon.splice(ai, 1);
+      anonChars -= crash.chain[0]?.message.length ?? 0;
       f.frames = crash.frames;
       if (!truncated || !crash.truncated) {
         const long = (crash.chain[0]?.message.length ?? 0) > (f.chain[0]?.message.length ?? 0);
@@ -220,13 +263,31 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
     emit(detachAll(finish(f)));
   }
 
+  /** Summary lines come in the order of the crash lines: an early one is among the oldest. */
+  function tookEarlyAnon(message: string): boolean {
+    for (let i = earlyHead, seen = 0; i < earlyAnon.length && seen < 8; i++) {
+      const m = earlyAnon[i];
+      if (m === undefined) continue;
+      seen++;
+      if (!sameMessage(m, message)) continue;
+      earlyAnon[i] = undefined;
+      while (earlyHead < earlyAnon.length && earlyAnon[earlyHead] === undefined) earlyHead++;
+      return true;
+    }
+    return false;
+  }
+
   function flushWaiting(): void {
     endSection();
     endEntry();
     for (const p of pending) emit(p.failure);
     pending = [];
+    pendingChars = 0;
     for (const a of anon) emit(a);
     anon = [];
+    anonChars = 0;
+    earlyAnon = [];
+    earlyHead = 0;
   }
 
   function crashLine(line: string): void {
@@ -238,9 +299,19 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
     const db = dbFromChain(f.chain);
     if (db) f.db = db;
     anon.push(detachAll(finish(f)));
-    if (anon.length > maxPending) {
+    anonChars += link.message.length;
+    while (anon.length > maxPending || (anonChars > maxPendingText && anon.length > 1)) {
       const old = anon.shift();
-      if (old) emit(old);
+      if (!old) break;
+      const m = old.chain[0]?.message ?? "";
+      anonChars -= m.length;
+      if (earlyAnon.length - earlyHead >= MAX_INDEX) earlyHead = earlyAnon.length - MAX_INDEX / 2;
+      if (earlyHead > MAX_INDEX) {
+        earlyAnon = earlyAnon.slice(earlyHead);
+        earlyHead = 0;
+      }
+      earlyAnon.push(m.split("\n", 1)[0] ?? "");
+      emit(old);
     }
   }
 
