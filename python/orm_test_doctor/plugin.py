@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from . import SOCKET_ENV, TRACE_ENV
+from . import SOCKET_ENV, tracing
 from .errors import error_data
 from .transport import Channel
 from .tree import collected_messages, tree_from_ids
@@ -32,7 +32,6 @@ _root = [None]
 _abs_cache = {}
 _enabled_flag = [None]
 _urgent_finish = [False]  # every `finished` goes out at once (xdist controller)
-_tracer = [None]  # provenance.Tracer in every process that runs tests (xdist workers too)
 
 
 def _enabled():
@@ -55,7 +54,8 @@ def _send(msg_type, flush=False, **fields):
 def pytest_configure(config):
     global _channel
     _enabled_flag[0] = None
-    _start_tracer(config)
+    if _enabled():
+        tracing.configure(str(getattr(config, "rootpath", None) or config.rootdir))
     if _enabled() and not _is_worker(config):
         _channel = Channel(os.environ[SOCKET_ENV])
         _state.clear()
@@ -66,32 +66,9 @@ def pytest_configure(config):
         _root[0] = str(getattr(config, "rootpath", None) or config.rootdir)
 
 
-def _start_tracer(config):
-    if not _enabled() or os.environ.get(TRACE_ENV, "1") == "0" or _tracer[0] is not None:
-        return
-    try:
-        import sqlalchemy  # noqa: F401  (no SQLAlchemy, nothing to trace)
-    except ImportError:
-        return
-    try:
-        from .provenance import Tracer
-
-        tracer = Tracer(str(getattr(config, "rootpath", None) or config.rootdir))
-    except Exception as exc:  # the run goes on untraced
-        sys.stderr.write("orm_test_doctor: tracing unavailable: %r\n" % (exc,))
-        return
-    try:
-        tracer.install()
-    except Exception as exc:
-        tracer.fail(exc)
-    _tracer[0] = tracer
-
-
 def pytest_unconfigure(config):
     global _channel
-    tracer, _tracer[0] = _tracer[0], None
-    if tracer is not None:
-        tracer.uninstall()
+    tracing.unconfigure()
     if _channel is not None and not _is_worker(config):
         _channel.close()
         _channel = None
@@ -174,78 +151,42 @@ def pytest_xdist_node_collection_finished(node, ids):
 # --- running -----------------------------------------------------------------------------------
 
 
-# --- provenance --------------------------------------------------------------------------------
+# --- provenance (tracing.py): plain tryfirst hooks, cheaper than wrappers, and the phase ends
+# when its report is made --------------------------------------------------------------------
 
 
-def _traced_phase(item, phase):
-    tracer = _tracer[0]
-    if tracer is not None and tracer.enabled:
-        try:
-            if phase == "setup":
-                tracer.site.register_test(item)
-            tracer.start(item.nodeid, phase)
-        except Exception as exc:  # never break the user's run
-            tracer.fail(exc)
-    return tracer
-
-
-def _traced(item, phase):
-    """The body of the three phase hookwrappers: the tracer knows the test and phase inside."""
-    tracer = _traced_phase(item, phase)
-    yield
-    if tracer is not None:
-        tracer.stop()
-
-
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    yield from _traced(item, "setup")
+    tracing.phase(item, "setup")
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item):
-    yield from _traced(item, "call")
+    tracing.phase(item, "call")
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
-    yield from _traced(item, "teardown")
+    tracing.phase(item, "teardown")
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_fixture_setup(fixturedef, request):
-    tracer = _tracer[0]
-    if tracer is not None and tracer.enabled:
-        try:
-            tracer.site.register_fixture(fixturedef)
-        except Exception as exc:
-            tracer.fail(exc)
-    yield
-
-
-def _attach_provenance(item, report):
-    tracer = _tracer[0]
-    if tracer is None:
-        return
-    try:
-        tracer.check_survivors()
-        summary = tracer.summary()
-    except Exception as exc:
-        tracer.fail(exc)
-        summary = {"warning": tracer.warning}
-    if summary:
-        setattr(report, PROV_ATTR, summary)
+    tracing.fixture(fixturedef)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    tracing.phase_done()
     outcome = yield
     if call.when == "teardown":
-        try:
-            _attach_provenance(item, outcome.get_result())
-        except Exception:
-            pass  # the report itself failed: nothing of ours to add
-    if not _enabled() or call.excinfo is None:
+        summary = tracing.summary()
+        if summary:
+            try:
+                setattr(outcome.get_result(), PROV_ATTR, summary)
+            except Exception:
+                pass  # the report itself failed: nothing of ours to add
+    if call.excinfo is None or not _enabled():
         return
     try:
         report = outcome.get_result()
