@@ -211,16 +211,38 @@ def pytest_runtest_logstart(nodeid, location):
     _send("started", True, nodeid=nodeid)
 
 
+_PHASES = frozenset(("setup", "call", "teardown"))
+
+
 def pytest_runtest_logreport(report):
     if _channel is None:
         return
-    when = report.when if report.when in ("setup", "call", "teardown") else "call"  # xdist crash: "???"
-    fields = {
-        "nodeid": report.nodeid,
-        "when": when,
-        "outcome": report.outcome,
-        "duration": float(getattr(report, "duration", 0) or 0),
-    }
+    nodeid = report.nodeid
+    when = report.when if report.when in _PHASES else "call"  # xdist crash: "???"
+    duration = float(getattr(report, "duration", 0) or 0)
+    worker = _worker(report)
+    data = getattr(report, ATTR, None)
+    # A phase that passed with nothing to show is not sent: `finished` has its outcome and
+    # duration. That is 3 of the 5 messages of a passing test.
+    if report.outcome != "passed" or report.longrepr or report.sections or hasattr(report, "wasxfail") or isinstance(data, dict):
+        _send_report(report, when, duration, data, worker)
+    prov = getattr(report, PROV_ATTR, None)
+    if isinstance(prov, dict) and prov:
+        _send("provenance", nodeid=nodeid, **(dict(prov, worker=worker) if worker else prov))
+
+    state = _state.get(nodeid)
+    if state is None:
+        state = _state[nodeid] = {"phases": {}, "duration": 0.0}
+    state["phases"][when] = report.outcome
+    state["duration"] += duration
+    if worker:
+        state["worker"] = worker
+    if report.when == "teardown" or report.when not in ("setup", "call"):
+        _finish(nodeid)
+
+
+def _send_report(report, when, duration, data, worker):
+    fields = {"nodeid": report.nodeid, "when": when, "outcome": report.outcome, "duration": duration}
     text = _clip(_longrepr_text(report.longrepr))
     if text:
         fields["longrepr"] = text
@@ -230,27 +252,13 @@ def pytest_runtest_logreport(report):
     sections = [[str(t), _clip(str(c))] for t, c in getattr(report, "sections", []) or []]
     if sections:
         fields["sections"] = sections
-    data = getattr(report, ATTR, None)
     if isinstance(data, dict):
         fields["error"] = data
     if hasattr(report, "wasxfail"):
         fields["wasxfail"] = True
-    worker = _worker(report)
     if worker:
         fields["worker"] = worker
     _send("report", report.outcome == "failed", **fields)
-    prov = getattr(report, PROV_ATTR, None)
-    if isinstance(prov, dict) and prov:
-        _send("provenance", nodeid=report.nodeid, **(dict(prov, worker=worker) if worker else prov))
-
-    state = _state.setdefault(report.nodeid, {"phases": {}, "duration": 0.0, "wasxfail": False})
-    state["phases"][when] = report.outcome
-    state["duration"] += fields["duration"]
-    state["wasxfail"] = state["wasxfail"] or hasattr(report, "wasxfail")
-    if worker:
-        state["worker"] = worker
-    if report.when == "teardown" or report.when not in ("setup", "call"):
-        _finish(report.nodeid)
 
 
 def pytest_runtest_logfinish(nodeid, location):
