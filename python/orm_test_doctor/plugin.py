@@ -3,12 +3,13 @@ process or the pytest-xdist controller. xdist workers only attach error data to 
 (`report.orm_test_doctor`), which xdist carries to the controller with the report.
 
 Messages are written in batches (see transport.py). Sent at once, with everything before them:
-hello, collect_error, collection_finished, started (so a crash always names the running test),
-a failed report, a failed/errored finished, every finished under xdist (another worker may keep
-the controller silent for long), session_finished; and whatever is pending when the test loop
-ends. Anything else waits at most until the next of those, or ~100 ms / 256 messages. So a hard
-crash (SIGKILL, segfault, os._exit) can lose only the passing/skipped phase reports of the test
-that was running (its `started` and every earlier `finished` have gone out)."""
+hello, collect_error, collection_finished, a failed report, a failed/errored finished, every
+finished under xdist (another worker may keep the controller silent for long), session_finished;
+and whatever is pending when the test loop ends. Anything else waits at most until the next of
+those, or ~100 ms / 256 messages. Waiting lines are in the spill (spill.py), which the runner
+reads after a hard crash (SIGKILL, segfault, os._exit) or while pytest is quiet, so none is lost
+and a running test is seen running. Without a spill `started` goes out at once too (a crash
+then loses at most the skipped phase reports of the test that was running)."""
 
 import os
 import re
@@ -16,7 +17,7 @@ import sys
 
 import pytest
 
-from . import SOCKET_ENV, tracing
+from . import SOCKET_ENV, SPILL_ENV, tracing
 from .errors import error_data
 from .transport import Channel
 from .tree import collected_messages, tree_from_ids
@@ -57,7 +58,7 @@ def pytest_configure(config):
     if _enabled():
         tracing.configure(str(getattr(config, "rootpath", None) or config.rootdir))
     if _enabled() and not _is_worker(config):
-        _channel = Channel(os.environ[SOCKET_ENV])
+        _channel = Channel(os.environ[SOCKET_ENV], os.environ.get(SPILL_ENV))
         _state.clear()
         _finished.clear()
         _abs_cache.clear()
@@ -208,7 +209,9 @@ def pytest_runtestloop(session):
 
 
 def pytest_runtest_logstart(nodeid, location):
-    _send("started", True, nodeid=nodeid)
+    # at once, so that a crash names the running test, unless the spill keeps it for the runner
+    if _channel is not None:
+        _channel.send("started", not _channel.spills, nodeid=nodeid)
 
 
 _PHASES = frozenset(("setup", "call", "teardown"))

@@ -9,6 +9,9 @@ export const PROTOCOL_VERSION = 1;
 export const SOCKET_ENV = "ORM_TEST_DOCTOR_SOCKET";
 /** "0" turns the plugin's runtime provenance off (python/orm_test_doctor/provenance.py). */
 export const TRACE_ENV = "ORM_TEST_DOCTOR_TRACE";
+/** A file the plugin maps and copies its not-yet-sent lines to (python/orm_test_doctor/spill.py,
+ * src/core/runner/spill.ts). Given one, it sends `started` with the next batch, not at once. */
+export const SPILL_ENV = "ORM_TEST_DOCTOR_SPILL";
 
 export type Phase = "setup" | "call" | "teardown";
 export type Outcome = "passed" | "failed" | "skipped";

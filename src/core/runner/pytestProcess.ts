@@ -1,13 +1,15 @@
 // One pytest process with our plugin: socket server, spawn (argument array, own process
 // group), typed messages and output as events, cancel, and a final exit event.
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Message } from "../protocol";
-import { SOCKET_ENV, TRACE_ENV } from "../protocol";
+import { SOCKET_ENV, SPILL_ENV, TRACE_ENV } from "../protocol";
 import { LineSplitter, parseMessage, type ProtocolError } from "./lines";
 import { killTree } from "./processTree";
 import { classifyExit, type Problem } from "./problems";
 import { listen } from "./server";
+import { Delivery, SPILL_FILE } from "./spill";
 
 export interface PytestOptions {
   /** Interpreter path (see findInterpreter). */
@@ -46,13 +48,16 @@ export type RunnerEvent =
   | { type: "exit"; exit: ExitInfo };
 
 const TAIL = 4000;
+/** How often the spill is read when the socket is quiet. */
+const TICK_MS = 100;
 
-export function pytestEnv(opts: PytestOptions, socketAddress: string): Record<string, string> {
+export function pytestEnv(opts: PytestOptions, socketAddress: string, spillPath?: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
   const current = env["PYTHONPATH"];
   env["PYTHONPATH"] = current ? opts.pluginDir + path.delimiter + current : opts.pluginDir;
   env[SOCKET_ENV] = socketAddress;
+  if (spillPath !== undefined) env[SPILL_ENV] = spillPath;
   if (opts.trace === false) env[TRACE_ENV] = "0";
   env["PYTHONUNBUFFERED"] ??= "1"; // output streams live instead of in 8 KB blocks
   return env;
@@ -74,8 +79,16 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
     if (parsed.message.type === "finished") running.delete(parsed.message.nodeid);
     emit({ type: "message", message: parsed.message });
   };
+  const overflow = (size: number): void => emit({ type: "protocol_error", error: { reason: `line longer than ${size} bytes dropped`, line: "" } });
+  let delivery: Delivery | undefined; // the plugin's lines: its connection (the first) and the spill
+  let connections = 0;
   const server = await listen(() => {
-    const splitter = new LineSplitter(onLine, (size) => emit({ type: "protocol_error", error: { reason: `line longer than ${size} bytes dropped`, line: "" } }));
+    const d = connections++ === 0 ? delivery : undefined;
+    if (d !== undefined) {
+      const splitter = new LineSplitter((line) => d.fromSocket(line), (size) => (d.fromSocket(undefined), overflow(size)));
+      return { onData: (c) => splitter.push(c), onEnd: () => d.socketEnded(splitter.takeRest()) };
+    }
+    const splitter = new LineSplitter(onLine, overflow);
     return { onData: (c) => splitter.push(c), onEnd: () => splitter.end() };
   });
 
@@ -92,10 +105,13 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
     return finish({ code: null, signal: null, cancelled: true, sessionFinished, stderrTail: "", tail: "" });
   }
 
+  // A Unix socket's private folder also holds the spill.
+  const spill = server.dir === undefined ? undefined : spillFile(server.dir);
+  const plugin = (delivery = new Delivery(spill, onLine));
   const args = ["-m", "pytest", "-p", "orm_test_doctor.plugin", ...(opts.args ?? []), ...extraArgs];
   const child = spawn(opts.python, args, {
     cwd: opts.cwd,
-    env: pytestEnv(opts, server.address),
+    env: pytestEnv(opts, server.address, spill),
     detached: process.platform !== "win32", // own process group, so cancel reaches xdist workers
     stdio: ["ignore", "pipe", "pipe"],
     windowsHide: true,
@@ -107,6 +123,7 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
     stdoutTail = (stdoutTail + text).slice(-TAIL);
     emit({ type: "output", stream: "stdout", text });
   });
+  const ticker = setInterval(() => plugin.quiet(), TICK_MS);
   child.stderr.setEncoding("utf8").on("data", (text: string) => {
     stderrTail = (stderrTail + text).slice(-TAIL);
     emit({ type: "output", stream: "stderr", text });
@@ -140,7 +157,20 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
     await killTree(child.pid, 200); // a crashed controller must not leave xdist workers behind
   }
   await server.drain(1000);
+  clearInterval(ticker);
+  plugin.end(); // what a crash kept from the socket
   server.close();
-  const tail = stderrTail.trim() ? stderrTail : stdoutTail;
-  return finish({ ...result, cancelled, sessionFinished, stderrTail, tail });
+  const lastWords = stderrTail.trim() ? stderrTail : stdoutTail;
+  return finish({ ...result, cancelled, sessionFinished, stderrTail, tail: lastWords });
+}
+
+/** The spill file in the socket's private folder; undefined: none (started goes out at once). */
+function spillFile(dir: string): string | undefined {
+  try {
+    const spill = path.join(dir, SPILL_FILE);
+    fs.writeFileSync(spill, "", { mode: 0o600 });
+    return spill;
+  } catch {
+    return undefined;
+  }
 }
