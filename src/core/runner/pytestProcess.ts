@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Message } from "../protocol";
 import { SOCKET_ENV, SPILL_ENV, TRACE_ENV } from "../protocol";
+import { FileTail } from "./fileTail";
 import { LineSplitter, parseMessage, type ProtocolError } from "./lines";
 import { killTree } from "./processTree";
 import { classifyExit, type Problem } from "./problems";
@@ -48,7 +49,7 @@ export type RunnerEvent =
   | { type: "exit"; exit: ExitInfo };
 
 const TAIL = 4000;
-/** How often the spill is read when the socket is quiet. */
+/** How often pytest's stdout file is read, and the spill when the socket is quiet. */
 const TICK_MS = 100;
 
 export function pytestEnv(opts: PytestOptions, socketAddress: string, spillPath?: string): Record<string, string> {
@@ -105,26 +106,32 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
     return finish({ code: null, signal: null, cancelled: true, sessionFinished, stderrTail: "", tail: "" });
   }
 
-  // A Unix socket's private folder also holds the spill.
-  const spill = server.dir === undefined ? undefined : spillFile(server.dir);
-  const plugin = (delivery = new Delivery(spill, onLine));
+  // A Unix socket's private folder also holds the spill and pytest's stdout (fileTail.ts).
+  const files = server.dir === undefined ? undefined : privateFiles(server.dir);
+  const plugin = (delivery = new Delivery(files?.spill, onLine));
   const args = ["-m", "pytest", "-p", "orm_test_doctor.plugin", ...(opts.args ?? []), ...extraArgs];
   const child = spawn(opts.python, args, {
     cwd: opts.cwd,
-    env: pytestEnv(opts, server.address, spill),
+    env: pytestEnv(opts, server.address, files?.spill),
     detached: process.platform !== "win32", // own process group, so cancel reaches xdist workers
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", files?.stdoutFd ?? "pipe", "pipe"],
     windowsHide: true,
   });
+  if (files !== undefined) fs.closeSync(files.stdoutFd); // pytest has its own
 
   let stderrTail = "";
   let stdoutTail = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+  const onStdout = (text: string): void => {
     stdoutTail = (stdoutTail + text).slice(-TAIL);
     emit({ type: "output", stream: "stdout", text });
-  });
-  const ticker = setInterval(() => plugin.quiet(), TICK_MS);
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+  };
+  const tail = files === undefined ? undefined : new FileTail(files.stdout, onStdout);
+  child.stdout?.setEncoding("utf8").on("data", onStdout);
+  const ticker = setInterval(() => {
+    tail?.poll();
+    plugin.quiet();
+  }, TICK_MS);
+  child.stderr?.setEncoding("utf8").on("data", (text: string) => {
     stderrTail = (stderrTail + text).slice(-TAIL);
     emit({ type: "output", stream: "stderr", text });
   });
@@ -142,8 +149,8 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
     child.once("exit", (code, signal) => {
       // A leftover grandchild may hold our pipes open: do not wait for "close" forever.
       const timer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
       }, 2000);
       child.once("close", () => {
         clearTimeout(timer);
@@ -158,18 +165,20 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
   }
   await server.drain(1000);
   clearInterval(ticker);
+  tail?.close();
   plugin.end(); // what a crash kept from the socket
   server.close();
   const lastWords = stderrTail.trim() ? stderrTail : stdoutTail;
   return finish({ ...result, cancelled, sessionFinished, stderrTail, tail: lastWords });
 }
 
-/** The spill file in the socket's private folder; undefined: none (started goes out at once). */
-function spillFile(dir: string): string | undefined {
+/** The spill and pytest's stdout file in the socket's private folder; undefined: pipes only. */
+function privateFiles(dir: string): { spill: string; stdout: string; stdoutFd: number } | undefined {
   try {
     const spill = path.join(dir, SPILL_FILE);
+    const stdout = path.join(dir, "stdout");
     fs.writeFileSync(spill, "", { mode: 0o600 });
-    return spill;
+    return { spill, stdout, stdoutFd: fs.openSync(stdout, "a", 0o600) };
   } catch {
     return undefined;
   }
