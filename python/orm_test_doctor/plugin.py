@@ -11,28 +11,33 @@ reads after a hard crash (SIGKILL, segfault, os._exit) or while pytest is quiet,
 and a running test is seen running. Without a spill `started` goes out at once too (a crash
 then loses at most the skipped phase reports of the test that was running)."""
 
+import inspect
 import os
 import re
 import sys
 
+import pluggy
 import pytest
 
-from . import SOCKET_ENV, SPILL_ENV, tracing
-from .errors import error_data
-from .transport import Channel
+from . import PROTOCOL_VERSION, SOCKET_ENV, SPILL_ENV, tracing
+from .transport import Channel, json_str as _json_str
 from .tree import collected_messages, tree_from_ids
 
 ATTR = "orm_test_doctor"
 PROV_ATTR = "orm_test_doctor_provenance"
 
 _channel = None  # set in pytest_configure of the reporting process
-_state = {}  # nodeid -> {"phases": {when: outcome}, "duration": float, "wasxfail": bool}
+_state = {}  # nodeid -> [{when: outcome}, duration, worker], until its `finished`
 _finished = set()
 _xdist_collected = [False]
 _root = [None]
 _abs_cache = {}
 _enabled_flag = [None]
 _urgent_finish = [False]  # every `finished` goes out at once (xdist controller)
+try:
+    _NEW_STYLE_WRAPPERS = "wrapper" in inspect.signature(pluggy.HookimplMarker.__call__).parameters
+except Exception:
+    _NEW_STYLE_WRAPPERS = False
 
 
 def _enabled():
@@ -56,7 +61,7 @@ def pytest_configure(config):
     global _channel
     _enabled_flag[0] = None
     if _enabled():
-        tracing.configure(str(getattr(config, "rootpath", None) or config.rootdir))
+        tracing.configure(config)
     if _enabled() and not _is_worker(config):
         _channel = Channel(os.environ[SOCKET_ENV], os.environ.get(SPILL_ENV))
         _state.clear()
@@ -69,7 +74,7 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     global _channel
-    tracing.unconfigure()
+    tracing.unconfigure(config)
     if _channel is not None and not _is_worker(config):
         _channel.close()
         _channel = None
@@ -83,6 +88,7 @@ def _xdist_workers(config):
 
 
 def pytest_sessionstart(session):
+    tracing.sessionstart(session)
     if _channel is None:
         return
     config = session.config
@@ -152,53 +158,42 @@ def pytest_xdist_node_collection_finished(node, ids):
 # --- running -----------------------------------------------------------------------------------
 
 
-# --- provenance (tracing.py): plain tryfirst hooks, cheaper than wrappers, and the phase ends
-# when its report is made --------------------------------------------------------------------
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    tracing.phase(item, "setup")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item):
-    tracing.phase(item, "call")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_teardown(item, nextitem):
-    tracing.phase(item, "teardown")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_fixture_setup(fixturedef, request):
-    tracing.fixture(fixturedef)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    tracing.phase_done()
-    outcome = yield
+def _annotate(item, call, report):
+    """Our data on a report, attached where it is made: it then travels with it (xdist, forked)."""
     if call.when == "teardown":
-        summary = tracing.summary()
+        summary = tracing.take_summary(item.nodeid)  # the tracer's hooks (tracing.py) made it
         if summary:
-            try:
-                setattr(outcome.get_result(), PROV_ATTR, summary)
-            except Exception:
-                pass  # the report itself failed: nothing of ours to add
-    if call.excinfo is None or not _enabled():
+            setattr(report, PROV_ATTR, summary)
+    if call.excinfo is None or not _enabled() or call.excinfo.errisinstance(pytest.skip.Exception):
         return
     try:
-        report = outcome.get_result()
-        if call.excinfo.errisinstance(pytest.skip.Exception):
-            return
+        from .errors import error_data  # on the first failure: a passing run never needs it
+
         setattr(report, ATTR, error_data(call.excinfo.value))
     except Exception as exc:  # never break the run for our extra data
+        setattr(report, ATTR, {"chain": [{"type": "orm_test_doctor.InternalError", "message": repr(exc)}], "frames": []})
+
+
+if _NEW_STYLE_WRAPPERS:  # pluggy >= 1.2 (pytest 8): a third of the cost of an old-style one
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(item, call):
+        report = yield
         try:
-            setattr(outcome.get_result(), ATTR, {"chain": [{"type": "orm_test_doctor.InternalError", "message": repr(exc)}], "frames": []})
+            _annotate(item, call, report)
         except Exception:
             pass
+        return report
+
+else:
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item, call):
+        outcome = yield
+        try:
+            _annotate(item, call, outcome.get_result())
+        except Exception:
+            pass  # the report itself failed: nothing of ours to add
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -209,9 +204,14 @@ def pytest_runtestloop(session):
 
 
 def pytest_runtest_logstart(nodeid, location):
+    if tracing.waiting[0] and "sqlalchemy" in sys.modules:
+        tracing.start()  # imported where tracing.py's finder could not see it
     # at once, so that a crash names the running test, unless the spill keeps it for the runner
     if _channel is not None:
-        _channel.send("started", not _channel.spills, nodeid=nodeid)
+        _channel.send_line(_STARTED % _json_str(nodeid), not _channel.spills)
+
+
+_STARTED = '{"v": %d, "type": "started", "nodeid": %%s}\n' % PROTOCOL_VERSION
 
 
 _PHASES = frozenset(("setup", "call", "teardown"))
@@ -221,26 +221,27 @@ def pytest_runtest_logreport(report):
     if _channel is None:
         return
     nodeid = report.nodeid
-    when = report.when if report.when in _PHASES else "call"  # xdist crash: "???"
+    when = report.when
+    outcome = report.outcome
     duration = float(getattr(report, "duration", 0) or 0)
-    worker = _worker(report)
+    node = getattr(report, "node", None)  # xdist: the worker it came from
+    worker = _worker(node) if node is not None else None
     data = getattr(report, ATTR, None)
     # A phase that passed with nothing to show is not sent: `finished` has its outcome and
     # duration. That is 3 of the 5 messages of a passing test.
-    if report.outcome != "passed" or report.longrepr or report.sections or hasattr(report, "wasxfail") or isinstance(data, dict):
-        _send_report(report, when, duration, data, worker)
+    if outcome != "passed" or report.longrepr or report.sections or hasattr(report, "wasxfail") or isinstance(data, dict):
+        _send_report(report, when if when in _PHASES else "call", duration, data, worker)  # xdist crash: "???"
     prov = getattr(report, PROV_ATTR, None)
     if isinstance(prov, dict) and prov:
         _send("provenance", nodeid=nodeid, **(dict(prov, worker=worker) if worker else prov))
 
     state = _state.get(nodeid)
     if state is None:
-        state = _state[nodeid] = {"phases": {}, "duration": 0.0}
-    state["phases"][when] = report.outcome
-    state["duration"] += duration
-    if worker:
-        state["worker"] = worker
-    if report.when == "teardown" or report.when not in ("setup", "call"):
+        state = _state[nodeid] = [{}, 0.0, worker]
+    state[0][when if when in _PHASES else "call"] = outcome
+    state[1] += duration
+    state[2] = worker or state[2]
+    if when == "teardown" or when not in ("setup", "call"):
         _finish(nodeid)
 
 
@@ -264,19 +265,18 @@ def _send_report(report, when, duration, data, worker):
     _send("report", report.outcome == "failed", **fields)
 
 
-def pytest_runtest_logfinish(nodeid, location):
-    _finish(nodeid)
+_FINISHED = '{"v": %d, "type": "finished", "nodeid": %%s, "outcome": "%%s", "duration": %%r%%s}\n' % PROTOCOL_VERSION
 
 
 def _finish(nodeid):
     if _channel is None or nodeid in _finished or nodeid not in _state:
         return
     _finished.add(nodeid)
-    state = _state.pop(nodeid)
-    fields = {"nodeid": nodeid, "outcome": aggregate(state["phases"]), "duration": state["duration"]}
-    if "worker" in state:
-        fields["worker"] = state["worker"]
-    _send("finished", _urgent_finish[0] or fields["outcome"] in ("failed", "errored"), **fields)
+    phases, duration, worker = _state.pop(nodeid)
+    outcome = aggregate(phases)
+    # the one message of every test: formatted, not built and encoded as a dict
+    line = _FINISHED % (_json_str(nodeid), outcome, duration, ', "worker": %s' % _json_str(worker) if worker else "")
+    _channel.send_line(line, _urgent_finish[0] or outcome in ("failed", "errored"))
 
 
 def aggregate(phases):
@@ -324,10 +324,7 @@ def _location(location):
     return {"file": _abs(str(path)), "line": line if isinstance(line, int) else 0, "function": str(domain or "")}
 
 
-def _worker(report):
-    node = getattr(report, "node", None)
-    if node is None:
-        return None
+def _worker(node):
     gateway = getattr(node, "gateway", None)
     return str(getattr(gateway, "id", "")) or None
 

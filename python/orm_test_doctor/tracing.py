@@ -9,50 +9,61 @@ listeners are class-level, so engines made before it started are traced all the 
 import os
 import sys
 
+import pytest
+
 from . import TRACE_ENV
 
 _tracer = [None]  # provenance.Tracer in every process that runs tests (xdist workers too)
-_current = [None, None]  # the item and phase running now (a tracer started mid-phase needs them)
-_rootdir = [None]  # None: no tracer wanted (tracing off, or it could not start)
+_config = [None]  # None: no tracer wanted (tracing off, or it could not start)
+waiting = [False]  # wanted, SQLAlchemy not imported yet
 _watch = [None]
+_summary = [None, None]  # nodeid, provenance: made at its teardown, for its teardown report
+_session = [None]
 
 
-def tracer():
-    return _tracer[0]
-
-
-def configure(rootdir):
+def configure(config):
     """pytest_configure of a process that runs tests with the plugin enabled."""
-    _current[0] = _current[1] = None
     if os.environ.get(TRACE_ENV, "1") == "0" or _tracer[0] is not None:
         return
-    _rootdir[0] = rootdir
+    _config[0] = config
+    waiting[0] = True
     if "sqlalchemy" in sys.modules:
-        _start()
+        start()
     elif _watch[0] is None:
-        _watch[0] = _ImportWatch("sqlalchemy", _start)
+        _watch[0] = _ImportWatch("sqlalchemy", start)
         sys.meta_path.insert(0, _watch[0])
 
 
-def unconfigure():
+def sessionstart(session):
+    _session[0] = session
+
+
+def unconfigure(config):
     watch, _watch[0] = _watch[0], None
     if watch is not None:
         watch.remove()
     t, _tracer[0] = _tracer[0], None
-    _current[0] = _current[1] = _rootdir[0] = None
+    _config[0] = _summary[0] = _summary[1] = _session[0] = None
+    waiting[0] = False
     if t is not None:
+        try:
+            config.pluginmanager.unregister(name=_HOOKS_NAME)
+        except Exception:
+            pass
         t.uninstall()
 
 
-def _start():
-    if _tracer[0] is not None or _rootdir[0] is None:
+def start():
+    config = _config[0]
+    waiting[0] = False
+    if _tracer[0] is not None or config is None:
         return
     try:
         from .provenance import Tracer
 
-        t = Tracer(_rootdir[0])
+        t = Tracer(str(getattr(config, "rootpath", None) or config.rootdir))
     except Exception as exc:  # the run goes on untraced
-        _rootdir[0] = None
+        _config[0] = None
         sys.stderr.write("orm_test_doctor: tracing unavailable: %r\n" % (exc,))
         return
     try:
@@ -60,66 +71,96 @@ def _start():
     except Exception as exc:
         t.fail(exc)
     _tracer[0] = t
-    item, when = _current
-    if item is not None and when is not None and t.enabled:
-        # imported inside a phase: what the phase hooks would have told it so far
-        try:
-            for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
-                for fixturedef in defs:
-                    t.site.register_fixture(fixturedef)
-            t.site.register_test(item)
-            t.start(item.nodeid, when)
-        except Exception as exc:
-            t.fail(exc)
-
-
-def phase(item, when):
-    """A test phase begins (tryfirst: before the fixtures and the test body run)."""
-    _current[0] = item
-    _current[1] = when
-    t = _tracer[0]
-    if t is None:
-        if _rootdir[0] is not None and "sqlalchemy" in sys.modules:
-            _start()  # imported where the finder could not see it (an old-style loader)
-        return
-    if t.enabled:
-        try:
-            if when == "setup":
-                t.site.register_test(item)
-            t.start(item.nodeid, when)
-        except Exception as exc:  # never break the user's run
-            t.fail(exc)
-
-
-def fixture(fixturedef):
-    t = _tracer[0]
-    if t is not None and t.enabled:
-        try:
-            t.site.register_fixture(fixturedef)
-        except Exception as exc:
-            t.fail(exc)
-
-
-def phase_done():
-    """The phase's report is being made: nothing of the test runs any more."""
-    _current[1] = None
-    t = _tracer[0]
-    if t is not None:
-        t.stop()
-
-
-def summary():
-    """After teardown: the test's provenance (None when nothing is traced)."""
-    _current[0] = None
-    t = _tracer[0]
-    if t is None:
-        return None
+    # hooks from now on (a hook being called goes on with the ones it had)
     try:
-        t.check_survivors()
-        return t.summary()
+        config.pluginmanager.register(_Hooks(t), _HOOKS_NAME)
     except Exception as exc:
         t.fail(exc)
-        return {"warning": t.warning}
+    if t.enabled:
+        _catch_up(t, config)
+
+
+def _catch_up(t, config):
+    """Imported inside a test phase: what the phase hooks would have told the tracer so far."""
+    current = os.environ.get("PYTEST_CURRENT_TEST")
+    if not current:
+        return
+    nodeid, _, when = current.rpartition(" (")
+    item = next((i for i in getattr(_session[0], "items", ()) if i.nodeid == nodeid), None)
+    if item is None:
+        return
+    try:
+        for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
+            for fixturedef in defs:
+                t.site.register_fixture(fixturedef)
+        t.site.register_test(item)
+        t.start(nodeid, when.rstrip(")"))
+    except Exception as exc:
+        t.fail(exc)
+
+
+_HOOKS_NAME = "orm_test_doctor.tracing"
+
+
+class _Hooks:
+    """Registered once the tracer runs. Plain tryfirst hooks (wrappers cost more): the phase
+    begins before the fixtures and the test body run, and ends when its report is made."""
+
+    def __init__(self, tracer):
+        self.t = tracer
+
+    def _phase(self, item, when):
+        t = self.t
+        if t.enabled:
+            try:
+                if when == "setup":
+                    t.site.register_test(item)
+                t.start(item.nodeid, when)
+            except Exception as exc:  # never break the user's run
+                t.fail(exc)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        self._phase(item, "setup")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item):
+        self._phase(item, "call")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        self._phase(item, "teardown")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        t = self.t
+        if t.enabled:
+            try:
+                t.site.register_fixture(fixturedef)
+            except Exception as exc:
+                t.fail(exc)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        t = self.t
+        t.stop()
+        if call.when != "teardown":
+            return
+        try:
+            t.check_survivors()
+            summary = t.summary()
+        except Exception as exc:
+            t.fail(exc)
+            summary = {"warning": t.warning}
+        _summary[0], _summary[1] = item.nodeid, summary
+
+
+def take_summary(nodeid):
+    """The provenance of a test whose teardown report is being made (None: nothing traced)."""
+    if _summary[0] != nodeid:
+        return None
+    summary, _summary[0], _summary[1] = _summary[1], None, None
+    return summary
 
 
 class _ImportWatch:
@@ -150,7 +191,7 @@ class _ImportWatch:
         loader = spec.loader
         exec_module = getattr(loader, "exec_module", None)
         if exec_module is None:
-            return spec  # an old-style loader: the next phase starts the tracer instead
+            return spec  # an old-style loader: the next test starts the tracer instead (plugin.py)
         callback = self.callback
 
         def exec_and_notify(module):

@@ -20,6 +20,8 @@ FLUSH_SECONDS = 0.1
 MAX_PENDING = 256
 
 _encode = json.JSONEncoder(default=repr, ensure_ascii=False).encode
+# a str as a JSON string literal, as _encode writes it (non-ASCII kept): for lines made by hand
+json_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _forks = [0]  # fork()s into this process: a channel made before one belongs to the parent
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
@@ -57,9 +59,16 @@ class Channel:
         msg = {"v": PROTOCOL_VERSION, "type": msg_type}
         msg.update(fields)
         try:
-            line = (_encode(msg) + "\n").encode("utf-8", "replace")
+            line = _encode(msg) + "\n"
         except Exception as exc:  # the user's run matters more than our report
             return self._fail(exc)
+        self.send_line(line, flush)
+
+    def send_line(self, line, flush=False):
+        """A message already encoded: one JSON object and its "\\n"."""
+        if self._broken or self._fork != _forks[0]:
+            return
+        line = line.encode("utf-8", "replace")
         spill = self._spill
         if spill is not None and not spill.append(line):
             self.flush()  # room for it
