@@ -3,6 +3,7 @@ dies loses none of them, and with a spill `started` waits for the next batch."""
 
 import json
 import struct
+import time
 
 from conftest import Server
 from orm_test_doctor import SPILL_ENV
@@ -15,6 +16,14 @@ def held(path):
     _gen, base, used = struct.unpack_from("<III", data)
     body = data[16 : 16 + used].decode("utf-8")
     return base, [line for line in body.split("\n") if line]
+
+
+def received(server, count):
+    """The server's lines once `count` have arrived (its reader threads finish on their own)."""
+    deadline = time.monotonic() + 10
+    while len(server.lines) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return server.lines
 
 
 def test_buffered_lines_are_in_the_spill_until_sent(tmp_path):
@@ -30,9 +39,9 @@ def test_buffered_lines_are_in_the_spill_until_sent(tmp_path):
         assert base == 1 and [json.loads(line)["type"] for line in lines] == ["started", "finished"]
         channel.close()
         assert held(spill) == (3, [])
+        assert [json.loads(line)["type"] for line in received(server, 3)] == ["hello", "started", "finished"]
     finally:
         server.close()
-    assert [json.loads(line)["type"] for line in server.lines] == ["hello", "started", "finished"]
 
 
 def test_a_line_bigger_than_the_spill_goes_out_at_once(tmp_path):
@@ -44,9 +53,9 @@ def test_a_line_bigger_than_the_spill_goes_out_at_once(tmp_path):
         channel.send("report", False, nodeid="t::a", longrepr="x" * (2 << 20))
         assert held(spill) == (2, [])  # the first line went out before it, and counts
         channel.close()
+        assert len(received(server, 2)) == 2
     finally:
         server.close()
-    assert len(server.lines) == 2
 
 
 def test_one_writer_per_spill(tmp_path):
