@@ -40,8 +40,8 @@ export class Delivery {
   private seen = 0; // lines read from the socket
   private partial = ""; // the socket's last, unterminated line (pytest died while sending it)
   private fd: number | undefined;
-  /** Socket data arrived since the last quiet(). */
-  private busy = false;
+  /** Ticks since socket data last arrived. */
+  private silent = 0;
 
   constructor(spillPath: string | undefined, private readonly onLine: (line: string) => void) {
     if (spillPath === undefined) return;
@@ -54,7 +54,7 @@ export class Delivery {
 
   /** A line from the socket (index = lines so far); overflow: one dropped for its size. */
   fromSocket(line: string | undefined): void {
-    this.busy = true;
+    this.silent = 0;
     if (this.seen++ < this.delivered) return; // the spill brought it already
     this.delivered = this.seen;
     if (line !== undefined) this.onLine(line);
@@ -64,10 +64,10 @@ export class Delivery {
     this.partial = rest;
   }
 
-  /** Called every tick: when the socket said nothing since the last one, what the spill holds. */
+  /** Called every tick: when the socket said nothing for two ticks (a batch comes every ~100 ms
+   * while tests run), what the spill holds. */
   quiet(): void {
-    if (!this.busy) this.fromSpill(true);
-    this.busy = false;
+    if (++this.silent >= 2) this.fromSpill(true);
   }
 
   /** After pytest ended and the socket closed: what never reached the socket. */

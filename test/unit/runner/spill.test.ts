@@ -40,9 +40,9 @@ describe("runner: spill", () => {
     fs.writeFileSync(file, "");
     const d = new Delivery(file, (l) => got.push(l));
     d.fromSocket("0");
-    d.quiet(); // the socket spoke since the last tick: no peek
+    d.quiet(); // the socket spoke within the last two ticks: no peek
     writeSpill(file, 2, 1, ["1", "2"]);
-    d.quiet(); // quiet: the spill's lines are delivered
+    d.quiet(); // quiet for two ticks: the spill's lines are delivered
     assert.deepEqual(got, ["0", "1", "2"]);
     d.fromSocket("1"); // the same lines then arrive on the socket
     d.fromSocket("2");
