@@ -1,6 +1,7 @@
 // pytest's stdout as a file we read on a timer, rather than a pipe: pytest flushes its progress
 // after every test, and through a pipe each flush woke this process up (about a third of the
-// runner's cost on a suite of quick tests, #9). The file also keeps what a dying pytest wrote.
+// runner's cost on a suite of quick tests, #9). The file also keeps what a dying pytest wrote; it
+// lives in the run's private folder and goes with it.
 import * as fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
