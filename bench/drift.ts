@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { check, checkFile } from "../src/core/drift";
+import { check, checkFile, DriftFindings } from "../src/core/drift";
 import { indexWorkspace } from "../src/core/index";
 import { bigTestFile, generateCorpus } from "./indexCorpus";
 
@@ -58,6 +58,22 @@ async function main(): Promise<void> {
       if (i >= 5) facWithIndex.push(performance.now() - u);
     }
     console.log(`checkFile() after editing a factories module (views patched in place): median ${pct(facTimes, 0.5).toFixed(2)} ms; with its re-index ${pct(facWithIndex, 0.5).toFixed(1)} ms (p90 ${pct(facWithIndex, 0.9).toFixed(1)} ms)`);
+
+    // the editor's path: findings kept per file, an edit re-checks the files it can affect
+    const editor = new DriftFindings();
+    const e0 = performance.now();
+    editor.update(index);
+    const first = performance.now() - e0;
+    const editorTimes: number[] = [];
+    let reChecked = 0;
+    for (let i = 0; i < 25; i++) {
+      await index.updateFile(facRel, original.replace("org_id = 1", `org_id = ${i + 30}`));
+      const s = performance.now();
+      const r = editor.update(index, [facRel]);
+      if (i >= 5) editorTimes.push(performance.now() - s);
+      reChecked = r.full ? -1 : r.files.length;
+    }
+    console.log(`editor findings: first (whole) ${first.toFixed(0)} ms; after a factories module edit ${reChecked < 0 ? "the whole project" : `${reChecked} file(s)`} re-checked in median ${pct(editorTimes, 0.5).toFixed(2)} ms (p90 ${pct(editorTimes, 0.9).toFixed(2)} ms)`);
 
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
