@@ -3,6 +3,7 @@
 import { redact } from "./redact";
 import type { Failure } from "../failures/model";
 import type { EngineData, Message } from "../protocol";
+import { relative } from "./facts";
 import { diagnose } from "./index";
 import type { Cause, Diagnosis, FixId } from "./model";
 import type { ProjectView } from "./statics";
@@ -54,10 +55,6 @@ function errorOf(f: Failure): DocumentFailure["error"] {
   };
 }
 
-function relative(file: string, root: string): string {
-  return root && file.startsWith(root.endsWith("/") ? root : root + "/") ? file.slice(root.length + (root.endsWith("/") ? 0 : 1)) : file;
-}
-
 export interface RunSummary {
   durationMs: number;
   outcomes: ReadonlyMap<string, string>;
@@ -90,7 +87,7 @@ export function buildDocument(messages: readonly Message[], failures: readonly F
       nodeid: d.nodeid,
       phase: d.failure.phase,
       error: errorOf(d.failure),
-      location: d.failure.userFrame ? { file: relative(d.failure.userFrame.file, rootdir), line: d.failure.userFrame.line + 1 } : null,
+      location: d.failure.userFrame ? { file: relative({ rootdir }, d.failure.userFrame.file), line: d.failure.userFrame.line + 1 } : null,
       causes: d.causes.map(({ kind, file, line, symbol, evidence, fixes }) => ({ kind, file, line, symbol: redact(symbol), evidence: redact(evidence), fixes })),
       rootOf: d.rootOf,
     })),

@@ -73,7 +73,7 @@ export function ranBefore(facts: RunFacts, a: string, b: string): boolean {
   return (facts.position.get(a) ?? Infinity) < (facts.position.get(b) ?? -Infinity);
 }
 
-export function relative(facts: RunFacts, file: string): string {
+export function relative(facts: Pick<RunFacts, "rootdir">, file: string): string {
   const rel = facts.rootdir && path.isAbsolute(file) ? path.relative(facts.rootdir, file) : file;
   return rel.split(path.sep).join("/");
 }
