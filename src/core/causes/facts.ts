@@ -31,32 +31,43 @@ export function uniqueKey(engine: string, table: string, columns: string, values
 }
 
 export function runFacts(messages: readonly Message[], project?: ProjectView): RunFacts {
+  const facts = emptyRunFacts(project);
+  for (const m of messages) addToRunFacts(facts, m);
+  return facts;
+}
+
+/** Facts with no message yet: the editor adds each message as it arrives, so a failure's
+ * diagnosis costs no pass over the run so far. */
+export function emptyRunFacts(project?: ProjectView): RunFacts {
   const facts: RunFacts = { rootdir: "", order: [], position: new Map(), provenance: new Map(), engines: new Map(), baselines: new Map(), outcomes: new Map(), inserted: new Map(), workers: new Map() };
   if (project) facts.project = project;
-  for (const m of messages) {
-    if ((m.type === "started" || m.type === "provenance") && m.worker) facts.workers.set(m.nodeid, m.worker);
-    if (m.type === "hello") facts.rootdir = m.rootdir;
-    else if (m.type === "started" && !facts.position.has(m.nodeid)) {
-      facts.position.set(m.nodeid, facts.order.length);
-      facts.order.push(m.nodeid);
-    } else if (m.type === "finished") facts.outcomes.set(m.nodeid, m.outcome);
-    else if (m.type === "provenance") {
-      const { v: _v, type: _t, nodeid, worker: _w, ...prov } = m;
-      facts.provenance.set(nodeid, prov);
-      for (const e of prov.engines ?? []) facts.engines.set(e.id, e);
-      for (const b of prov.baselines ?? []) facts.baselines.set(`${b.engine}|${b.table}`, b.rows);
-      for (const group of prov.writes ?? []) {
-        if (group.op !== "insert") continue;
-        for (const key of group.keys ?? []) {
-          for (const [cols, values] of Object.entries(key)) {
-            const k = uniqueKey(group.engine, group.table, cols, values);
-            facts.inserted.set(k, [...(facts.inserted.get(k) ?? []), { nodeid, group }]);
-          }
+  return facts;
+}
+
+export function addToRunFacts(facts: RunFacts, m: Message): void {
+  if ((m.type === "started" || m.type === "provenance") && m.worker) facts.workers.set(m.nodeid, m.worker);
+  if (m.type === "hello") facts.rootdir = m.rootdir;
+  else if (m.type === "started" && !facts.position.has(m.nodeid)) {
+    facts.position.set(m.nodeid, facts.order.length);
+    facts.order.push(m.nodeid);
+  } else if (m.type === "finished") facts.outcomes.set(m.nodeid, m.outcome);
+  else if (m.type === "provenance") {
+    const { v: _v, type: _t, nodeid, worker: _w, ...prov } = m;
+    facts.provenance.set(nodeid, prov);
+    for (const e of prov.engines ?? []) facts.engines.set(e.id, e);
+    for (const b of prov.baselines ?? []) facts.baselines.set(`${b.engine}|${b.table}`, b.rows);
+    for (const group of prov.writes ?? []) {
+      if (group.op !== "insert") continue;
+      for (const key of group.keys ?? []) {
+        for (const [cols, values] of Object.entries(key)) {
+          const k = uniqueKey(group.engine, group.table, cols, values);
+          const list = facts.inserted.get(k);
+          if (list) list.push({ nodeid, group });
+          else facts.inserted.set(k, [{ nodeid, group }]);
         }
       }
     }
   }
-  return facts;
 }
 
 /**
