@@ -9,7 +9,7 @@ import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/c
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
-import { diagnose, type ProjectView } from "../core/causes";
+import { addToRunFacts, diagnoseFacts, emptyRunFacts, type ProjectView } from "../core/causes";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { causeMessage } from "./causeMessage";
 import { FileLinesCoverage } from "./coverage";
@@ -79,14 +79,21 @@ export class RunReporter {
 
   private readonly collected = new Map<string, Extract<Message, { type: "collected" }>>();
 
-  /** The folder's index once it is ready (the rules about values and shared sessions read it). */
-  project: ProjectView | undefined;
+  /** What the cause engine reads, built as messages arrive (once per run, not per failure). */
+  private readonly facts = emptyRunFacts();
 
-  /** What the cause engine reads: the run's hello, start order, outcomes and provenance. */
-  private readonly facts: Message[] = [];
+  /** The folder's index once it is ready (the rules about values and shared sessions read it). */
+  get project(): ProjectView | undefined {
+    return this.facts.project;
+  }
+
+  set project(p: ProjectView | undefined) {
+    if (p) this.facts.project = p;
+    else delete this.facts.project;
+  }
 
   onMessage(m: Message): void {
-    if (m.type === "hello" || m.type === "started" || m.type === "provenance" || m.type === "finished") this.facts.push(m);
+    addToRunFacts(this.facts, m);
     if (m.type === "hello") this.tests.rootdir = m.rootdir;
     if (m.type === "collected") {
       if (!this.tests.byNodeId.has(m.nodeid)) this.collected.set(m.nodeid, m);
@@ -105,7 +112,7 @@ export class RunReporter {
       const failure = r.failures[0];
       if ((m.outcome === "failed" || m.outcome === "errored") && failure) {
         // the writer's provenance came before this test's end: its causes are known now
-        const diagnosis = diagnose(this.facts, [failure], this.project)[0];
+        const diagnosis = diagnoseFacts(this.facts, [failure])[0];
         const cause = diagnosis && causeMessage(diagnosis, r.messages[0], this.tests.rootdir);
         if (cause) messages.splice(0, r.messages[0] && !r.messages[0].expected ? 1 : 0, cause);
       }

@@ -29,11 +29,15 @@ const EXPECTED: Record<string, Record<string, string>> = {
 
 const SAMPLES = { drift_legacy: "drift_legacy-1.4.txt", drift_modern: "drift_modern-2.0.txt" } as const;
 
+function sampleFailures(sample: string): ReturnType<typeof failuresFromText> {
+  return failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", sample), "utf8"));
+}
+
 describe("drift: runtime failures mapped to the static finding", () => {
   for (const [project, sample] of Object.entries(SAMPLES)) {
     it(`${project}: every failure's first cause is its planted drift, at the factory or test line`, async () => {
       const idx = await indexWorkspace(fixturePath("projects", project), { workers: 0 });
-      const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", sample), "utf8"));
+      const failures = sampleFailures(sample);
       const got = Object.fromEntries(
         failures.map((f) => {
           const causes = driftCauses(idx, f);
@@ -49,12 +53,28 @@ describe("drift: runtime failures mapped to the static finding", () => {
 
   it("names nothing for a failure the test's own code does not explain", async () => {
     const idx = await indexWorkspace(fixturePath("projects", "drift_legacy"), { workers: 0 });
-    const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", SAMPLES.drift_legacy), "utf8"));
+    const failures = sampleFailures(SAMPLES.drift_legacy);
     const holder = failures.find((f) => f.nodeid === "tests/test_claims.py::test_policy_holder");
     assert.ok(holder);
     // the same TypeError in a test that never calls PolicyFactory
     assert.deepEqual(driftCauses(idx, { ...holder, nodeid: "tests/test_customers.py::test_adjuster_is_an_employee" }), []);
     assert.deepEqual(driftCauses(idx, { ...holder, chain: [{ type: "TypeError", message: "unsupported operand type(s)" }] }), []);
     assert.deepEqual(driftCauses(idx, { ...holder, nodeid: "tests/test_nowhere.py::test_x" }), []);
+  });
+
+  it("sees an edit to a file it checked before (findings are kept per file until its facts change)", async () => {
+    const dir = fixturePath("projects", "drift_legacy");
+    const idx = await indexWorkspace(dir, { workers: 0 });
+    const failures = sampleFailures(SAMPLES.drift_legacy);
+    const contact = failures.find((f) => f.nodeid === "tests/test_customers.py::test_customer_contact");
+    assert.ok(contact);
+    const rel = "tests/test_customers.py";
+    const text = fs.readFileSync(path.join(dir, rel), "utf8");
+    const found = () => driftCauses(idx, contact).map((c) => `${c.kind} ${c.file}:${c.line}`);
+    assert.deepEqual(found(), ["unknown-model-field tests/test_customers.py:25"]);
+    await idx.updateFile(rel, text.replace('e_mail="ada@example.com"', 'email="ada@example.com"'));
+    assert.deepEqual(found(), []);
+    await idx.updateFile(rel, text);
+    assert.deepEqual(found(), ["unknown-model-field tests/test_customers.py:25"]);
   });
 });
