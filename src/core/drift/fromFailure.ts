@@ -33,18 +33,20 @@ export function driftCauses(index: ProjectIndex, failure: Failure): Cause[] {
 }
 
 // A run's failures reach the same conftest and factory files: each file is checked once per
-// index generation, again only when its facts change.
-const checked = new WeakMap<DriftContext, Map<string, { facts: FileFacts | undefined; findings: Finding[] }>>();
+// index generation, again when its facts change or the index patched a file in place (a
+// factories module's edit changes the findings of the factories inheriting from it).
+const checked = new WeakMap<DriftContext, { patched: number; byFile: Map<string, { facts: FileFacts | undefined; findings: Finding[] }> }>();
 
 function fileFindings(index: ProjectIndex, file: string): Finding[] {
   const ctx = driftContext(index);
-  let byFile = checked.get(ctx);
-  if (!byFile) checked.set(ctx, (byFile = new Map()));
+  const patched = index.patchedFiles().length;
+  let cache = checked.get(ctx);
+  if (!cache || cache.patched !== patched) checked.set(ctx, (cache = { patched, byFile: new Map() }));
   const facts = index.fileFacts(file);
-  const hit = byFile.get(file);
+  const hit = cache.byFile.get(file);
   if (hit && hit.facts === facts) return hit.findings;
   const findings = checkFile(index, file);
-  byFile.set(file, { facts, findings });
+  cache.byFile.set(file, { facts, findings });
   return findings;
 }
 
