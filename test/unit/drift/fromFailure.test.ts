@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { driftCauses, DRIFT_CAUSE_RANK } from "../../../src/core/drift";
 import { failuresFromText } from "../../../src/core/failures/read";
-import { indexWorkspace } from "../../../src/core/index";
+import type { Failure } from "../../../src/core/failures/model";
+import { indexWorkspace, ProjectIndex } from "../../../src/core/index";
 import { fixturePath, repoRoot } from "../../util";
 
 const EXPECTED: Record<string, Record<string, string>> = {
@@ -76,5 +77,46 @@ describe("drift: runtime failures mapped to the static finding", () => {
     assert.deepEqual(found(), []);
     await idx.updateFile(rel, text);
     assert.deepEqual(found(), ["unknown-model-field tests/test_customers.py:25"]);
+  });
+
+  it("sees a factories module's edit patched in place, in the findings of a file that did not change", async () => {
+    const idx = new ProjectIndex();
+    const factories = `import factory
+from models import User
+
+class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        model = User
+    class Params:
+        vip = False
+    name = "a"
+`;
+    await idx.updateFile("models.py", `from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+Base = declarative_base()
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False)
+`);
+    await idx.updateFile("factories.py", factories);
+    await idx.updateFile("tests/test_users.py", `from factories import UserFactory
+
+def test_vip():
+    UserFactory(vip=True)
+`);
+    const failure: Failure = {
+      nodeid: "tests/test_users.py::test_vip",
+      phase: "call",
+      chain: [{ type: "TypeError", message: "'vip' is an invalid keyword argument for User" }],
+      frames: [{ file: "tests/test_users.py", line: 3, function: "test_vip" }],
+      source: "plugin",
+    };
+    const found = () => driftCauses(idx, failure).map((c) => `${c.kind} ${c.file}:${c.line}`);
+    assert.deepEqual(found(), []); // Params.vip: the factory takes it
+    await idx.updateFile("factories.py", factories.replace("vip = False", "very_important = False"));
+    assert.ok(idx.patchedFiles().includes("factories.py"), "the edit was patched in place");
+    assert.deepEqual(found(), ["unknown-model-field tests/test_users.py:4"]);
   });
 });
