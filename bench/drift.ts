@@ -1,12 +1,12 @@
 // Drift check benchmark: check() over the generated ≥1,000,000-line corpus once the index is
 // built, then checkFile() for one changed file (a test module edited inside its test bodies,
-// the common case while writing tests; and a factories module, which invalidates the
-// cross-file views). Run: npx tsc -p test/tsconfig.json && node out/bench/drift.js [files]
+// the common case while writing tests; and a factories module, whose views are patched in
+// place), alone and with the file's re-index. Run: npx tsc -p test/tsconfig.json && node out/bench/drift.js [files]
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { check, checkFile } from "../src/core/drift";
+import { check, checkFile, DriftFindings } from "../src/core/drift";
 import { indexWorkspace } from "../src/core/index";
 import { bigTestFile, generateCorpus } from "./indexCorpus";
 
@@ -31,26 +31,50 @@ async function main(): Promise<void> {
     check(index);
     console.log(`check() again (same index generation): ${(performance.now() - t1).toFixed(0)} ms (${cpuMs(c1)} ms CPU)`);
 
+    // "one changed file re-checked": checkFile alone, and with the re-index (parse + views kept)
     const testRel = "pkg0/tests/test_big.py";
     const times: number[] = [];
+    const withIndex: number[] = [];
     for (let i = 0; i < 55; i++) {
+      const u = performance.now();
       await index.updateFile(testRel, bigTestFile(i));
       const s = performance.now();
       checkFile(index, testRel);
       if (i >= 5) times.push(performance.now() - s);
+      if (i >= 5) withIndex.push(performance.now() - u);
     }
-    console.log(`checkFile() after editing a 500-line test module: median ${pct(times, 0.5).toFixed(2)} ms (p90 ${pct(times, 0.9).toFixed(2)} ms)`);
+    console.log(`checkFile() after editing a 500-line test module: median ${pct(times, 0.5).toFixed(2)} ms (p90 ${pct(times, 0.9).toFixed(2)} ms); with its re-index ${pct(withIndex, 0.5).toFixed(1)} ms (p90 ${pct(withIndex, 0.9).toFixed(1)} ms)`);
 
     const facRel = "pkg0/factories_0.py";
     const original = fs.readFileSync(path.join(root, facRel), "utf8");
     const facTimes: number[] = [];
-    for (let i = 0; i < 8; i++) {
+    const facWithIndex: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const u = performance.now();
       await index.updateFile(facRel, original.replace("org_id = 1", `org_id = ${i + 2}`));
       const s = performance.now();
       checkFile(index, facRel);
-      facTimes.push(performance.now() - s);
+      if (i >= 5) facTimes.push(performance.now() - s);
+      if (i >= 5) facWithIndex.push(performance.now() - u);
     }
-    console.log(`checkFile() after editing a factories module (cross-file views rebuilt): median ${pct(facTimes, 0.5).toFixed(0)} ms`);
+    console.log(`checkFile() after editing a factories module (views patched in place): median ${pct(facTimes, 0.5).toFixed(2)} ms; with its re-index ${pct(facWithIndex, 0.5).toFixed(1)} ms (p90 ${pct(facWithIndex, 0.9).toFixed(1)} ms)`);
+
+    // the editor's path: findings kept per file, an edit re-checks the files it can affect
+    const editor = new DriftFindings();
+    const e0 = performance.now();
+    editor.update(index);
+    const first = performance.now() - e0;
+    const editorTimes: number[] = [];
+    let reChecked = 0;
+    for (let i = 0; i < 25; i++) {
+      await index.updateFile(facRel, original.replace("org_id = 1", `org_id = ${i + 30}`));
+      const s = performance.now();
+      const r = editor.update(index, [facRel]);
+      if (i >= 5) editorTimes.push(performance.now() - s);
+      reChecked = r.full ? -1 : r.files.length;
+    }
+    console.log(`editor findings: first (whole) ${first.toFixed(0)} ms; after a factories module edit ${reChecked < 0 ? "the whole project" : `${reChecked} file(s)`} re-checked in median ${pct(editorTimes, 0.5).toFixed(2)} ms (p90 ${pct(editorTimes, 0.9).toFixed(2)} ms)`);
+
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

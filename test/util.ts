@@ -43,3 +43,24 @@ export function writeTree(files: Record<string, string>): string {
   }
   return root;
 }
+
+/** pids of live (non-zombie) processes whose environment holds `needle` ("environ": a marker
+ * variable, so other pytest runs on the machine do not count), or whose command line or working
+ * folder mentions it ("command": pytest and what it started in a project copy). */
+export function processesWith(needle: string, where: "environ" | "command" = "environ"): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      const hit = where === "environ"
+        ? fs.readFileSync(`/proc/${name}/environ`, "latin1").includes(needle)
+        : fs.readFileSync(`/proc/${name}/cmdline`, "utf8").includes(needle) || fs.readlinkSync(`/proc/${name}/cwd`).includes(needle);
+      if (hit) found.push(Number(name));
+    } catch {
+      // ended while we looked, or not ours to read
+    }
+  }
+  return found;
+}

@@ -4,10 +4,9 @@
 import * as path from "node:path";
 import { findPolluter, type BisectProgress } from "../core/causes/bisect";
 import { pytestRunTests, serialArgs } from "../core/causes/bisectRun";
-import { diagnose, runFacts, type ProjectView } from "../core/causes";
+import { diagnose, type Diagnosis, type ProjectView, type RunFacts } from "../core/causes";
 import type { Cause } from "../core/causes/model";
 import { fromPluginError } from "../core/failures/plugin";
-import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 
@@ -19,16 +18,17 @@ export interface BisectOutcome {
   warnings: string[];
 }
 
+/** `facts` and `diagnoses`: the run's, as the caller built them (once) for its document. */
 export async function bisectUnexplained(
   opts: PytestOptions,
   messages: readonly Message[],
-  failures: readonly Failure[],
-  project: ProjectView | undefined,
+  facts: RunFacts,
+  diagnoses: readonly Diagnosis[],
   onProgress?: (p: BisectProgress) => void,
 ): Promise<BisectOutcome> {
   const out: BisectOutcome = { causes: new Map(), warnings: [] };
-  const facts = runFacts(messages, project);
-  const victims = diagnose(messages, failures, project)
+  const project = facts.project;
+  const victims = diagnoses
     .filter((d) => d.causes.length === 0 && d.rootOf === null && d.failure.phase !== "teardown")
     .map((d) => d.nodeid);
   const runTests = pytestRunTests(opts);

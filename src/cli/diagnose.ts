@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { diagnose, diagnoseFacts, runFacts } from "../core/causes";
 import { buildDocument, type DiagnoseDocument } from "../core/causes/document";
 import type { Cause } from "../core/causes/model";
 import { formatGithub, formatText } from "../core/causes/format";
@@ -106,17 +107,18 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   if (!opts.trace) warnings.push("tracing was off (--no-trace): causes need the run's provenance");
   // a file pytest could not collect ran none of its tests: that is a failure of the run
   for (const m of messages) if (m.type === "collect_error") warnings.push(`collection error in ${m.nodeid}: ${m.message}`);
-  const project = index ? { index, root: cwd } : undefined;
+  const facts = runFacts(messages, index ? { index, root: cwd } : undefined);
+  const diagnoses = diagnoseFacts(facts, failures);
   let extraCauses: Map<string, Cause[]> | undefined;
   if (opts.bisect && !problem && !signal?.aborted) {
-    const searched = await bisectUnexplained({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, ...(signal ? { signal } : {}) }, messages, failures, project, (p) => {
+    const searched = await bisectUnexplained({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, ...(signal ? { signal } : {}) }, messages, facts, diagnoses, (p) => {
       if (progress) process.stderr.write(`\r\x1b[2K  polluter search for ${p.victim}: ${p.candidates} candidates, run ${p.run + 1} of about ${p.expectedRuns}`);
     });
     if (progress) process.stderr.write("\r\x1b[2K");
     extraCauses = searched.causes;
     warnings.push(...searched.warnings);
   }
-  return buildDocument(messages, failures, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) }, project);
+  return buildDocument(messages, diagnoses, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) });
 }
 
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {
@@ -137,7 +139,7 @@ async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {
   if (index) {
     for (const f of failures) extraCauses.set(f.nodeid, await savedCauses({ index, root }, root, f, sqliteRowProbe));
   }
-  return buildDocument([], failures, { durationMs: 0, outcomes, warnings, extraCauses });
+  return buildDocument([], diagnose([], failures), { durationMs: 0, outcomes, warnings, extraCauses });
 }
 
 /** Exit code: 0 nothing failed, 1 failures diagnosed, 2 usage or environment error. */

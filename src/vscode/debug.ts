@@ -88,6 +88,7 @@ export async function debugFolder(tests: FolderTests, items: readonly vscode.Tes
     if (token.isCancellationRequested && session) void vscode.debug.stopDebugging(session);
     await ended;
     await server.drain(1000);
+    reporter.settle();
     return undefined;
   } finally {
     subs.forEach((s) => s.dispose());

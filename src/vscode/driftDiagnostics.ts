@@ -1,20 +1,18 @@
 // Factories and test calls out of step with the models, as warnings on their lines: from the
-// index alone (nothing runs), refreshed when the index changes. A test file's edit re-checks that
-// file; any other edit (a model, a factory) re-checks the folder.
+// index alone (nothing runs), refreshed when the index changes: only the files an edit can
+// affect while the index keeps its views (core/drift/incremental.ts), the folder otherwise.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { check, checkFile, type Finding } from "../core/drift";
+import { DriftFindings, type Finding } from "../core/drift";
 import type { ProjectIndex } from "../core/index";
 import type { Log } from "./log";
 import type { ProjectIndexes } from "./projectIndexes";
 
 const README = "https://github.com/orm-test-doctor/orm-test-doctor#factories-and-models-out-of-step";
-const TEST_FILE = /(^|\/)(test_[^/]*|[^/]*_test)\.py$/;
 
 export class DriftDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection("ormTestDoctor.drift");
-  /** Per folder: file (relative) → its findings. */
-  private readonly byFolder = new Map<string, Map<string, Finding[]>>();
+  private readonly byFolder = new Map<string, DriftFindings>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly indexes: ProjectIndexes, private readonly log: Log) {
@@ -35,30 +33,30 @@ export class DriftDiagnostics implements vscode.Disposable {
   async checkFolder(folder: vscode.WorkspaceFolder): Promise<Finding[]> {
     const index = await this.indexes.get(folder);
     this.refresh(folder, index, undefined);
-    return [...(this.byFolder.get(folder.uri.toString())?.values() ?? [])].flat();
+    return this.byFolder.get(folder.uri.toString())?.all() ?? [];
   }
 
   private refresh(folder: vscode.WorkspaceFolder, index: ProjectIndex, files: readonly string[] | undefined): void {
     const key = folder.uri.toString();
-    const known = this.byFolder.get(key) ?? new Map<string, Finding[]>();
+    const known = this.byFolder.get(key) ?? new DriftFindings();
     this.byFolder.set(key, known);
     const started = Date.now();
+    let scope = "";
     try {
-      if (!this.enabled(folder)) {
-        known.clear();
-      } else if (files && files.every((f) => TEST_FILE.test(f.replace(/\\/g, "/")))) {
-        for (const f of files) known.set(f, checkFile(index, f));
-      } else {
-        known.clear();
-        for (const finding of check(index)) known.set(finding.file, [...(known.get(finding.file) ?? []), finding]);
+      if (!this.enabled(folder)) known.byFile.clear();
+      else {
+        const root = folder.uri.fsPath;
+        const rel = (f: string): string => (path.isAbsolute(f) ? path.relative(root, f) : f).split(path.sep).join("/");
+        const r = known.update(index, files?.map(rel));
+        scope = r.full ? "the folder" : `${r.files.length} file(s)`;
       }
     } catch (err) {
       this.log.warn(`${folder.name}: drift check failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     const ms = Date.now() - started;
-    if (ms > 200) this.log.info(`${folder.name}: drift check took ${ms} ms`);
-    this.publish(folder, known);
+    if (ms > 200) this.log.info(`${folder.name}: drift check of ${scope} took ${ms} ms`);
+    this.publish(folder, known.byFile);
   }
 
   private publish(folder: vscode.WorkspaceFolder, known: Map<string, Finding[]>): void {

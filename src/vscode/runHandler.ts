@@ -9,7 +9,8 @@ import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/c
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
-import { diagnose, type ProjectView } from "../core/causes";
+import { addToRunFacts, diagnoseFacts, emptyRunFacts, type ProjectView } from "../core/causes";
+import { Unexplained } from "../core/causes/late";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { causeMessage } from "./causeMessage";
 import { FileLinesCoverage } from "./coverage";
@@ -79,14 +80,24 @@ export class RunReporter {
 
   private readonly collected = new Map<string, Extract<Message, { type: "collected" }>>();
 
-  /** The folder's index once it is ready (the rules about values and shared sessions read it). */
-  project: ProjectView | undefined;
+  /** What the cause engine reads, built as messages arrive (once per run, not per failure). */
+  private readonly facts = emptyRunFacts();
 
-  /** What the cause engine reads: the run's hello, start order, outcomes and provenance. */
-  private readonly facts: Message[] = [];
+  /** Failures without a cause when they ended: tried again at the run's end (see core/causes/late.ts). */
+  private readonly unexplained = new Unexplained<{ item: vscode.TestItem; error: FailureMessage | undefined; outcome: string; durationMs: number | undefined }>();
+
+  /** The folder's index once it is ready (the rules about values and shared sessions read it). */
+  get project(): ProjectView | undefined {
+    return this.facts.project;
+  }
+
+  set project(p: ProjectView | undefined) {
+    if (p) this.facts.project = p;
+    else delete this.facts.project;
+  }
 
   onMessage(m: Message): void {
-    if (m.type === "hello" || m.type === "started" || m.type === "provenance" || m.type === "finished") this.facts.push(m);
+    addToRunFacts(this.facts, m);
     if (m.type === "hello") this.tests.rootdir = m.rootdir;
     if (m.type === "collected") {
       if (!this.tests.byNodeId.has(m.nodeid)) this.collected.set(m.nodeid, m);
@@ -107,9 +118,10 @@ export class RunReporter {
       const failure = r.failures[0];
       if ((m.outcome === "failed" || m.outcome === "errored") && failure) {
         // the writer's provenance came before this test's end: its causes are known now
-        const diagnosis = diagnose(this.facts, [failure], this.project)[0];
+        const diagnosis = diagnoseFacts(this.facts, [failure])[0];
         const cause = diagnosis && causeMessage(diagnosis, r.messages[0], this.tests.rootdir);
         if (cause) messages.splice(0, r.messages[0] && !r.messages[0].expected ? 1 : 0, cause);
+        else this.unexplained.add({ item, error: r.messages[0], outcome: m.outcome, durationMs: r.durationMs }, failure);
       }
       if (m.outcome === "passed") this.testRun.passed(item, durationMs);
       else if (m.outcome === "skipped") this.testRun.skipped(item);
@@ -122,6 +134,18 @@ export class RunReporter {
 
   /** Items that got a result. */
   readonly done = new Set<vscode.TestItem>();
+
+  /** At the run's end: the causes found since for failures that had none (added to their result). */
+  settle(): number {
+    const found = this.unexplained.settle(this.facts);
+    for (const { key, diagnosis } of found) {
+      const cause = causeMessage(diagnosis, key.error, this.tests.rootdir);
+      if (!cause) continue;
+      if (key.outcome === "failed") this.testRun.failed(key.item, cause, key.durationMs);
+      else this.testRun.errored(key.item, cause, key.durationMs);
+    }
+    return found.length;
+  }
 }
 
 /** What else hears about a run besides the TestRun. */
@@ -195,6 +219,8 @@ export async function runFolder(
       else if (e.type === "protocol_error") log.warn(`plugin: ${e.error.reason}`);
       else if (e.type === "message") rep.onMessage(e.message);
     });
+    const late = rep.settle();
+    if (late > 0) log.info(`${tests.folder.name}: ${late} failure(s) explained at the run's end`);
     const problem = result.exit.problem;
     if (problem && problem.kind !== "cancelled") {
       testRun.appendOutput(`\r\n[ORM Test Doctor] ${problem.message.replace(/\r?\n/g, "\r\n")}\r\n`);

@@ -6,22 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { socketDir } from "../../src/core/runner/server";
-import { fixturePath, repoRoot } from "../util";
+import { fixturePath, processesWith, repoRoot } from "../util";
 
 const cli = path.join(repoRoot(), "out", "src", "cli", "main.js");
-
-/** Processes whose command line mentions `needle` (pytest and its children). */
-function processesWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle) || fs.readlinkSync(`/proc/${pid}/cwd`).includes(needle)) out.push(Number(pid));
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return out;
-}
 
 async function interrupt(command: string, signal: NodeJS.Signals, project: string): Promise<{ code: number | null; tmp: string; dir: string; out: string }> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-sig-"));
@@ -35,11 +22,11 @@ async function interrupt(command: string, signal: NodeJS.Signals, project: strin
     const look = (b: Buffer) => {
       out += b.toString();
       // the slow tests are running once pytest has started them
-      if (processesWith(dir).some((pid) => pid !== child.pid)) resolve();
+      if (processesWith(dir, "command").some((pid) => pid !== child.pid)) resolve();
     };
     child.stdout.on("data", look);
     child.stderr.on("data", look);
-    const poll = setInterval(() => processesWith(dir).some((pid) => pid !== child.pid) && (clearInterval(poll), resolve()), 100);
+    const poll = setInterval(() => processesWith(dir, "command").some((pid) => pid !== child.pid) && (clearInterval(poll), resolve()), 100);
   });
   await seen;
   await new Promise((r) => setTimeout(r, 700)); // into the sleeping test
@@ -58,7 +45,7 @@ describe("command line: signals and the socket folder", function () {
       const r = await interrupt(command, signal, "slow");
       assert.equal(r.code, code, r.out);
       await new Promise((res) => setTimeout(res, 300));
-      assert.deepEqual(processesWith(r.dir), [], "processes left behind");
+      assert.deepEqual(processesWith(r.dir, "command"), [], "processes left behind");
       assert.deepEqual(fs.readdirSync(r.tmp), [], "left in TMPDIR");
     });
   }
@@ -68,7 +55,7 @@ describe("command line: signals and the socket folder", function () {
     assert.equal(r.code, 130, r.out);
     await new Promise((res) => setTimeout(res, 500));
     // the grandchild runs `python -c ...` with its cwd in the project copy
-    assert.deepEqual(processesWith(r.dir), [], "processes left behind");
+    assert.deepEqual(processesWith(r.dir, "command"), [], "processes left behind");
   });
 
   it("a TMPDIR too long for a Unix socket path: the socket goes to a short private folder and no result is lost", () => {

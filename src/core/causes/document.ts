@@ -1,11 +1,10 @@
 // The `diagnose --json` document (version 1; schema/diagnose.schema.json): the contract every face
-// reads. Built from one run's messages and failures, or from saved output (no provenance).
+// reads. Built from one run's messages and diagnoses, or from saved output (no provenance).
 import { redact } from "./redact";
 import type { Failure } from "../failures/model";
 import type { EngineData, Message } from "../protocol";
-import { diagnose } from "./index";
+import { relative } from "./facts";
 import type { Cause, Diagnosis, FixId } from "./model";
-import type { ProjectView } from "./statics";
 
 export const DOCUMENT_VERSION = 1;
 
@@ -54,10 +53,6 @@ function errorOf(f: Failure): DocumentFailure["error"] {
   };
 }
 
-function relative(file: string, root: string): string {
-  return root && file.startsWith(root.endsWith("/") ? root : root + "/") ? file.slice(root.length + (root.endsWith("/") ? 0 : 1)) : file;
-}
-
 export interface RunSummary {
   durationMs: number;
   outcomes: ReadonlyMap<string, string>;
@@ -66,13 +61,14 @@ export interface RunSummary {
   extraCauses?: ReadonlyMap<string, readonly Cause[]>;
 }
 
-export function buildDocument(messages: readonly Message[], failures: readonly Failure[], run: RunSummary, project?: ProjectView): DiagnoseDocument {
+/** `diagnosed`: the run's diagnoses, one per failure (computed once by the caller, who may need them too). */
+export function buildDocument(messages: readonly Message[], diagnosed: readonly Diagnosis[], run: RunSummary): DiagnoseDocument {
   const rootdir = messages.find((m): m is Extract<Message, { type: "hello" }> => m.type === "hello")?.rootdir ?? "";
   const count = (o: string) => [...run.outcomes.values()].filter((x) => x === o).length;
   // one entry per failing test: its first failed phase (call before teardown)
   const seen = new Set<string>();
-  const firstPerTest = failures.filter((f) => !seen.has(f.nodeid) && seen.add(f.nodeid));
-  const diagnoses: Diagnosis[] = diagnose(messages, firstPerTest, project).map((d) => {
+  const firstPerTest = diagnosed.filter((d) => !seen.has(d.nodeid) && seen.add(d.nodeid));
+  const diagnoses: Diagnosis[] = firstPerTest.map((d) => {
     const extra = run.extraCauses?.get(d.nodeid);
     return extra?.length ? { ...d, causes: [...d.causes, ...extra].sort((a, b) => b.rank - a.rank) } : d;
   });
@@ -90,7 +86,7 @@ export function buildDocument(messages: readonly Message[], failures: readonly F
       nodeid: d.nodeid,
       phase: d.failure.phase,
       error: errorOf(d.failure),
-      location: d.failure.userFrame ? { file: relative(d.failure.userFrame.file, rootdir), line: d.failure.userFrame.line + 1 } : null,
+      location: d.failure.userFrame ? { file: relative({ rootdir }, d.failure.userFrame.file), line: d.failure.userFrame.line + 1 } : null,
       causes: d.causes.map(({ kind, file, line, symbol, evidence, fixes }) => ({ kind, file, line, symbol: redact(symbol), evidence: redact(evidence), fixes })),
       rootOf: d.rootOf,
     })),

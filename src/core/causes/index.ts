@@ -12,7 +12,7 @@ import { driftRule } from "./rules/drift";
 import type { ProjectView } from "./statics";
 
 export type { Cause, CauseKind, Diagnosis, FixId } from "./model";
-export { runFacts, type RunFacts } from "./facts";
+export { addToRunFacts, emptyRunFacts, runFacts, type RunFacts } from "./facts";
 export type { ProjectView } from "./statics";
 
 const RULES: Array<(facts: RunFacts, failure: Failure) => Cause[]> = [driftRule, cascadeCauses, conflictCauses, leakedRowCauses, valueCauses];
@@ -30,7 +30,11 @@ function dedupe(causes: readonly Cause[]): Cause[] {
 
 /** `project`: the static index of the folder pytest ran in (optional; some rules need it). */
 export function diagnose(messages: readonly Message[], failures: readonly Failure[], project?: ProjectView): Diagnosis[] {
-  const facts = runFacts(messages, project);
+  return diagnoseFacts(runFacts(messages, project), failures);
+}
+
+/** The same over facts built once for the run (several diagnoses of one run share them). */
+export function diagnoseFacts(facts: RunFacts, failures: readonly Failure[]): Diagnosis[] {
   return failures.map((failure) => ({
     nodeid: failure.nodeid,
     failure,

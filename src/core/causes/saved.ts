@@ -8,8 +8,8 @@ import type { Failure } from "../failures/model";
 import type { FactoryLink, ProjectIndex } from "../index";
 import type { FactoryInfo } from "../index/factories";
 import type { Cause } from "./model";
-import { sequenceCouldMake } from "./rules/values";
 import type { ProjectView } from "./statics";
+import { literalCause, valueOrigin, type Passed } from "./valueOrigin";
 
 /** Whether the database file holds a row with these values (undefined: cannot tell). */
 export type RowProbe = (file: string, table: string, columns: readonly string[], values: readonly string[]) => Promise<boolean | undefined>;
@@ -70,26 +70,33 @@ function valueCauses(index: ProjectIndex, testFile: string, f: FactoryInfo, call
     const value = values[i];
     if (value === undefined) return;
     const attr = model?.columns.find((c) => c.name === column)?.attr || column;
-    const literalCall = calls.find((l) => l.factory === f && l.call.kwargs[attr] !== undefined && String(l.call.kwargs[attr]) === value);
-    if (literalCall) {
-      const file = rel(testFile);
-      out.push({ kind: "constant-unique-value", file, line: literalCall.call.line + 1, symbol: `${literalCall.call.text}(${attr}=${JSON.stringify(value)})`, evidence: `${file}:${literalCall.call.line + 1} passes the constant ${attr}=${JSON.stringify(value)} for the unique ${table}.${column} (${STATIC}).${kept}`, fixes: ["sequence-unique-value"], rank: 85 });
+    const origin = valueOrigin(passedBy(calls, f, attr), f.fields.find((x) => x.name === attr), value);
+    if (!origin || origin.kind === "computed") return;
+    if (origin.kind === "literal") {
+      const at = { file: rel(testFile), line: origin.call.call.line + 1, callee: origin.call.call.text };
+      out.push(literalCause(at, attr, value, `${table}.${column}`, ` (${STATIC}).${kept}`, 85));
       return;
     }
-    if (calls.some((l) => l.factory === f && (l.call.kwargs[attr] !== undefined || l.call.otherKwargs.includes(attr)))) return;
-    const field = f.fields.find((x) => x.name === attr);
-    if (!field) return;
+    const field = origin.field;
     const where = `${f.name}.${attr} (${rel(field.file)}:${field.line + 1})`;
     const base = { file: rel(field.file), line: field.line + 1, symbol: `${f.name}.${attr}` };
-    if (field.kind === "constant" && String(field.value) === value) {
+    if (origin.kind === "constant") {
       out.push({ kind: "constant-unique-value", ...base, evidence: `${where} is the constant ${JSON.stringify(value)} for the unique ${table}.${column}: only the first ${f.name}() in a database can have it (${STATIC}).${kept}`, fixes: ["sequence-unique-value"], rank: 86 });
-    } else if (field.kind === "sequence" && sequenceCouldMake(field.text, value) && inFile) {
+    } else if (origin.kind === "sequence" && inFile) {
       out.push({ kind: "sequence-reset", ...base, evidence: `${where} is a factory.Sequence: its counter starts again at 0 every run (${STATIC}).${kept}`, fixes: ["in-memory-database", "transactional-fixture"], rank: 92 });
-    } else if (field.kind === "faker" || field.kind === "fuzzy") {
+    } else if (origin.kind === "random") {
       out.push({ kind: "random-unique-value", ...base, evidence: `${where} is ${field.text.replace(/\s+/g, " ").slice(0, 60)}, a random value for the unique ${table}.${column}: equal draws collide by chance (${STATIC}).`, fixes: ["sequence-unique-value"], rank: 60 });
     }
   });
   return out;
+}
+
+/** The factory's calls that pass the attribute, with the literal each passes. */
+function passedBy(calls: readonly FactoryLink[], f: FactoryInfo, attr: string): Array<Passed<FactoryLink>> {
+  return calls.filter((l) => l.factory === f).flatMap((l): Array<Passed<FactoryLink>> => {
+    if (l.call.kwargs[attr] !== undefined) return [{ call: l, literal: l.call.kwargs[attr] }];
+    return l.call.otherKwargs.includes(attr) ? [{ call: l, literal: undefined }] : [];
+  });
 }
 
 function commitCause(index: ProjectIndex, f: FactoryInfo, rel: (file: string) => string, table: string, kept: string): Cause | undefined {

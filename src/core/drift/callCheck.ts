@@ -25,6 +25,7 @@ export function checkCalls(ctx: DriftContext, file: FileFacts, out: Finding[]): 
       let ref = refs.get(c.callee);
       if (!refs.has(c.callee)) refs.set(c.callee, (ref = ctx.classRef(c.callee, file.path)));
       if (!ref) continue;
+      ctx.calledFrom(ref.qname, file.path);
       if (c.method === "call" && ctx.models.has(ref.qname)) checkModelCall(ctx, file, fn, c, ref.qname, symbol, out);
       else checkFactoryCall(ctx, file, c, ref.qname, symbol, out);
     }

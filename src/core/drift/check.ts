@@ -36,7 +36,7 @@ export function checkFile(index: ProjectIndex, relPath: string): Finding[] {
   return tidy(out);
 }
 
-function checkFactoryAll(ctx: DriftContext, f: FactoryInfo, related: Set<string>, out: Finding[]): void {
+export function checkFactoryAll(ctx: DriftContext, f: FactoryInfo, related: Set<string>, out: Finding[]): void {
   checkFactory(ctx, f, related, out);
   // enum members in the factory's own declarations (inherited ones are checked where declared)
   const ref = ctx.classIn(f.file, f.name);
@@ -45,7 +45,7 @@ function checkFactoryAll(ctx: DriftContext, f: FactoryInfo, related: Set<string>
   for (const a of attrs) checkEnumValues(ctx, [a.value], { file: f.file, line: a.line, end: a.end, symbol: f.name }, out);
 }
 
-function checkCallerFile(ctx: DriftContext, file: FileFacts | undefined, out: Finding[]): void {
+export function checkCallerFile(ctx: DriftContext, file: FileFacts | undefined, out: Finding[]): void {
   if (!file || !isCallerFile(file.path)) return;
   checkCalls(ctx, file, out);
   for (const { fn, symbol } of functionsOf(file)) {
@@ -54,7 +54,7 @@ function checkCallerFile(ctx: DriftContext, file: FileFacts | undefined, out: Fi
 }
 
 /** Sorted by file and line; an inherited declaration is reported once, for its first factory. */
-function tidy(findings: Finding[]): Finding[] {
+export function tidy(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   const out = findings.filter((f) => {
     const key = `${f.kind}|${f.file}|${f.line}|${f.edit?.op === "declare" ? f.edit.name : f.edit ? f.edit.from : f.evidence.replace(f.symbol, "")}`;

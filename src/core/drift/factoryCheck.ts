@@ -125,18 +125,25 @@ function gapFinding(
  * per-file facts (no factory analysis), once per index generation. */
 export function relatedTargets(ctx: DriftContext): Set<string> {
   if (ctx.related) return ctx.related;
-  const out = new Set<string>();
-  for (const file of ctx.resolver.files.values()) {
-    for (const cls of file.classes) {
+  let byFile = ctx.relatedByFile;
+  const look = byFile ? ctx.relatedStale : [...ctx.resolver.files.keys()];
+  byFile ??= ctx.relatedByFile = new Map();
+  for (const path of look) {
+    const file = ctx.resolver.files.get(path);
+    const found: string[] = [];
+    for (const cls of file?.classes ?? []) {
       for (const a of cls.attrs) {
         const v = a.value;
         if (v.k !== "call" || !/(^|\.)RelatedFactory(List)?$/.test(v.q)) continue;
         const t = v.args[0];
-        if (t?.k === "str") out.add(t.v);
-        else if (t) out.add(ctx.resolver.value(t, file.path)?.qname ?? "");
+        if (t?.k === "str") found.push(t.v);
+        else if (t && file) found.push(ctx.resolver.value(t, file.path)?.qname ?? "");
       }
     }
+    if (found.length > 0) byFile.set(path, found);
+    else byFile.delete(path);
   }
-  ctx.related = out;
-  return out;
+  ctx.relatedStale = [];
+  ctx.related = new Set([...byFile.values()].flat());
+  return ctx.related;
 }

@@ -5,9 +5,11 @@
 // its fixtures' calls, the factories it calls and their SubFactories) are named.
 import type { Cause } from "../causes/model";
 import type { Failure } from "../failures/model";
+import type { FileFacts } from "../index/facts";
 import type { ProjectIndex } from "../index/project";
 import { checkFile } from "./check";
 import type { Finding } from "./model";
+import { driftContext, type DriftContext } from "./surface";
 
 export const DRIFT_CAUSE_RANK = 100;
 
@@ -23,11 +25,29 @@ export function driftCauses(index: ProjectIndex, failure: Failure): Cause[] {
   const reached = reach(index, failure.nodeid);
   if (!reached) return [];
   const findings: Finding[] = [];
-  for (const file of reached.files) for (const f of checkFile(index, file)) if (reached.symbols.has(f.symbol) && matches(f, symptom)) findings.push(f);
+  for (const file of reached.files) for (const f of fileFindings(index, file)) if (reached.symbols.has(f.symbol) && matches(f, symptom)) findings.push(f);
   const seen = new Set<string>();
   return findings
     .filter((f) => !seen.has(`${f.kind}|${f.file}|${f.line}`) && seen.add(`${f.kind}|${f.file}|${f.line}`))
     .map((f, i) => ({ kind: f.kind, file: f.file, line: f.line, symbol: f.symbol, evidence: f.evidence, fixes: [...f.fixes], rank: DRIFT_CAUSE_RANK - i }));
+}
+
+// A run's failures reach the same conftest and factory files: each file is checked once per
+// index generation, again when its facts change or the index patched a file in place (a
+// factories module's edit changes the findings of the factories inheriting from it).
+const checked = new WeakMap<DriftContext, { patched: number; byFile: Map<string, { facts: FileFacts | undefined; findings: Finding[] }> }>();
+
+function fileFindings(index: ProjectIndex, file: string): Finding[] {
+  const ctx = driftContext(index);
+  const patched = index.patchedFiles().length;
+  let cache = checked.get(ctx);
+  if (!cache || cache.patched !== patched) checked.set(ctx, (cache = { patched, byFile: new Map() }));
+  const facts = index.fileFacts(file);
+  const hit = cache.byFile.get(file);
+  if (hit && hit.facts === facts) return hit.findings;
+  const findings = checkFile(index, file);
+  cache.byFile.set(file, { facts, findings });
+  return findings;
 }
 
 function symptomOf(failure: Failure): Symptom | undefined {

@@ -55,17 +55,44 @@ export class DriftContext {
   private readonly enums = new Map<string, EnumInfo | undefined>();
   private backrefs: Map<string, RelationshipInfo[]> | undefined;
   related: Set<string> | undefined; // factories a RelatedFactory builds (factoryCheck.ts)
+  relatedByFile: Map<string, string[]> | undefined; // the same, per file that has any
+  relatedStale: string[] = []; // files to look at again
   readonly shapes = new Map<string, FactoryShape>(); // factoryCheck.ts
   factoriesByQname: Map<string, FactoryInfo> | undefined; // set by a whole check: no per-name analysis
   readonly callable = new Map<string, Set<string> | null>(); // callCheck.ts: keywords a factory call takes
+  readonly callers = new Map<string, Set<string>>(); // class qname → files calling it (seen so far)
   private anyBackref: Set<string> | undefined;
+  private caughtUp = 0;
 
   constructor(readonly index: ProjectIndex) {
     this.resolver = index.resolver();
+    this.caughtUp = index.patchedFiles().length;
     for (const m of index.models()) {
       this.models.set(m.qname, m);
       this.modelsByName.set(m.name, this.modelsByName.has(m.name) ? null : m); // null: ambiguous
     }
+  }
+
+  /**
+   * Forgets what the files the index replaced in place may have changed: factory shapes, call
+   * keywords, enums, RelatedFactory targets. Models, tables and their surfaces did not change
+   * (the index starts a new generation, and a new context, when they may have).
+   */
+  catchUp(patched: readonly string[]): void {
+    if (patched.length === this.caughtUp) return;
+    this.relatedStale.push(...patched.slice(this.caughtUp));
+    this.caughtUp = patched.length;
+    this.related = undefined;
+    this.shapes.clear();
+    this.callable.clear();
+    this.enums.clear();
+    this.factoriesByQname = undefined;
+  }
+
+  calledFrom(qname: string, file: string): void {
+    const set = this.callers.get(qname);
+    if (set) set.add(file);
+    else this.callers.set(qname, new Set([file]));
   }
 
   /** A top-level class of a known file, without name resolution (cheap, no memo growth). */
@@ -256,7 +283,7 @@ export class DriftContext {
 
 const contexts = new WeakMap<Resolver, DriftContext>();
 
-/** One context per index generation (the resolver is replaced after a non-body change). */
+/** One context per index generation (the resolver is replaced after a change it cannot patch). */
 export function driftContext(index: ProjectIndex): DriftContext {
   const r = index.resolver();
   let ctx = contexts.get(r);
@@ -264,5 +291,6 @@ export function driftContext(index: ProjectIndex): DriftContext {
     ctx = new DriftContext(index);
     contexts.set(r, ctx);
   }
+  ctx.catchUp(index.patchedFiles());
   return ctx;
 }

@@ -1,6 +1,6 @@
 // ConstraintResolver for a SQLite database file (the test database left on disk): reads the
 // schema once, read-only, through node-sqlite3.
-import sqlite3 = require("sqlite3");
+import { openReadOnly, quoteName } from "../sqliteReadOnly";
 import type { ConstraintInfo, ConstraintQuery, ConstraintResolver } from "./resolve";
 
 interface Index {
@@ -29,9 +29,7 @@ export interface SqliteConstraintResolver extends ConstraintResolver {
 }
 
 export async function openSqliteResolver(file: string): Promise<SqliteConstraintResolver> {
-  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const d = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(d)));
-  });
+  const db = await openReadOnly(file);
   const all = <T>(sql: string): Promise<T[]> =>
     new Promise((resolve, reject) => db.all(sql, [], (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
   let schema: Promise<Schema> | undefined;
@@ -40,11 +38,11 @@ export async function openSqliteResolver(file: string): Promise<SqliteConstraint
     const s: Schema = { indexes: [], foreignKeys: [], tables: new Map() };
     const tables = await all<{ name: string; sql: string | null }>("SELECT name, sql FROM sqlite_master WHERE type = 'table'");
     for (const t of tables) {
-      const q = quote(t.name);
+      const q = quoteName(t.name);
       const cols = await all<{ name: string }>(`PRAGMA table_info(${q})`);
       s.tables.set(t.name, { sql: t.sql ?? "", columns: cols.map((c) => c.name) });
       for (const ix of await all<{ name: string; unique: number; origin: string }>(`PRAGMA index_list(${q})`)) {
-        const info = await all<{ name: string | null; seqno: number }>(`PRAGMA index_info(${quote(ix.name)})`);
+        const info = await all<{ name: string | null; seqno: number }>(`PRAGMA index_info(${quoteName(ix.name)})`);
         const columns = info.sort((a, b) => a.seqno - b.seqno).map((c) => c.name ?? "");
         s.indexes.push({ name: ix.name, table: t.name, unique: ix.unique === 1, origin: ix.origin, columns });
       }
@@ -69,10 +67,6 @@ export async function openSqliteResolver(file: string): Promise<SqliteConstraint
     },
     close: () => new Promise((resolve) => db.close(() => resolve())),
   };
-}
-
-function quote(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -7,6 +7,7 @@ import { buildFactories, factoryFor, type FactoryInfo } from "./factories";
 import { fileFixtures, fileTests, fixtureScopes, linkFixture, type FixtureInfo, type TestInfo } from "./fixtures";
 import { buildSchema, resolveConstraint, uniqueKeys, type KeyInfo, type ModelInfo, type Schema, type TableInfo } from "./models";
 import type { Dialect } from "./naming";
+import { hasFixtures, outline, patchFactories, schemaFiles } from "./patch";
 import { DEFAULT_MAX_BYTES, factsFromBytes, factsFromText } from "./read";
 import { Resolver, type Resolved } from "./resolve";
 import { traceUrl, type ParamLookup, type UrlInfo } from "./urls";
@@ -61,6 +62,8 @@ interface FileView {
 interface Derived {
   resolver: Resolver;
   schema?: Schema;
+  schemaFiles?: Set<string>;
+  patched: string[]; // files replaced in place in this generation (see patch.ts)
   factories?: FactoryInfo[];
   factoryByQname?: Map<string, FactoryInfo | undefined>;
   views: Map<string, FileView>;
@@ -92,12 +95,39 @@ export class ProjectIndex {
   setFacts(f: FileFacts): void {
     const old = this.facts.get(f.path);
     this.facts.set(f.path, f);
-    if (this.derived && old && shape(old) === shape(f)) {
-      // only test bodies changed: the cross-file views stay valid, this file's view does not
-      this.derived.views.delete(f.path);
+    const d = this.derived;
+    if (!d || !old) {
+      this.derived = undefined;
       return;
     }
-    this.derived = undefined;
+    if (shape(old) === shape(f)) {
+      // only test bodies changed: the cross-file views stay valid, this file's view does not
+      d.resolver.replaced(old, f);
+      d.views.delete(f.path);
+      return;
+    }
+    if (!this.patch(d, old, f)) this.derived = undefined;
+  }
+
+  /** Keeps this generation's views through an edit that cannot change them elsewhere. */
+  private patch(d: Derived, old: FileFacts, now: FileFacts): boolean {
+    if (outline(old) !== outline(now)) return false;
+    if (d.schema) {
+      d.schemaFiles ??= schemaFiles(d.resolver, d.schema);
+      if (d.schemaFiles.has(now.path)) return false;
+    }
+    d.resolver.replaced(old, now);
+    if (d.factories) d.factories = patchFactories(d.resolver, d.factories, old, now);
+    delete d.factoryByQname;
+    if (hasFixtures(old) || hasFixtures(now)) d.views.clear();
+    else d.views.delete(now.path);
+    d.patched.push(now.path);
+    return true;
+  }
+
+  /** Files replaced in place since this generation of views began (for caches built on them). */
+  patchedFiles(): readonly string[] {
+    return this.view().patched;
   }
 
   removeFile(relPath: string): boolean {
@@ -121,7 +151,7 @@ export class ProjectIndex {
   }
 
   private view(): Derived {
-    this.derived ??= { resolver: new Resolver(this.facts), views: new Map() };
+    this.derived ??= { resolver: new Resolver(this.facts), views: new Map(), patched: [] };
     return this.derived;
   }
 

@@ -35,6 +35,9 @@ export class Resolver {
   private symbols = new WeakMap<FileFacts, Map<string, Symbol>>();
   private memo = new Map<string, Resolved>();
   private chains = new Map<string, Resolved[]>();
+  // memo and chain keys by the files they depend on, so one file's edit forgets only those
+  private memoKeys = new Map<string, string[]>();
+  private chainKeys = new Map<string, string[]>();
 
   constructor(readonly files: ReadonlyMap<string, FileFacts>) {}
 
@@ -78,7 +81,26 @@ export class Resolver {
     if (hit) return hit;
     const r = this.resolveUncached(qname, near, hops);
     this.memo.set(key, r);
+    if (near !== undefined) track(this.memoKeys, near, key);
+    if ("file" in r && r.file.path !== near) track(this.memoKeys, r.file.path, key);
     return r;
+  }
+
+  /**
+   * After `old` was replaced by `now` (same path, same names: see patch.ts): forgets what was
+   * resolved from or into the old facts. The files map is the index's own, already updated.
+   */
+  replaced(old: FileFacts, now: FileFacts): void {
+    const parts = old.module.split(".");
+    for (let i = 0; i < parts.length && this.suffixes; i++) {
+      const list = this.suffixes.get(parts.slice(i).join("."));
+      const at = list ? list.indexOf(old) : -1;
+      if (list && at >= 0) list[at] = now;
+    }
+    for (const k of this.memoKeys.get(old.path) ?? []) this.memo.delete(k);
+    this.memoKeys.delete(old.path);
+    for (const k of this.chainKeys.get(old.path) ?? []) this.chains.delete(k);
+    this.chainKeys.delete(old.path);
   }
 
   private resolveUncached(qname: string, near: string | undefined, hops: number): Resolved {
@@ -140,8 +162,17 @@ export class Resolver {
     };
     visit(file, cls, 0);
     this.chains.set(key, out);
+    const paths = new Set<string>();
+    for (const r of out) if (r.kind === "class") paths.add(r.file.path);
+    for (const p of paths) track(this.chainKeys, p, key);
     return out;
   }
+}
+
+function track(keys: Map<string, string[]>, path: string, key: string): void {
+  const list = keys.get(path);
+  if (list) list.push(key);
+  else keys.set(path, [key]);
 }
 
 function rank(f: FileFacts, mod: string, near: string | undefined): number {

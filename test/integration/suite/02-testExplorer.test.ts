@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { api, configure, expected, folder, leafIds, outcomes, pytestCollect, runAndWait, processesWith, setArgs, STACKS, useStack } from "./helpers";
+import { processesWith } from "../../util";
+import { api, configure, expected, folder, leafIds, outcomes, pytestCollect, runAndWait, setArgs, STACKS, useStack } from "./helpers";
 
 const FOLDERS = ["commit_factory", "clean", "session_pending_rollback", "basic", "slow"];
 

@@ -86,20 +86,6 @@ export function outcomes(results: Map<string, TestFinished>): Record<string, str
   return Object.fromEntries([...results].map(([id, f]) => [id, f.outcome]).sort());
 }
 
-/** Processes whose environment holds `marker` (a variable set through ormTestDoctor.env, so
- * other pytest runs on the machine do not count). */
-export function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes(marker)) pids.push(Number(pid));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}
-
 export function expected(project: string): Record<string, string> {
   const file = path.join(repo, "test", "fixtures", "projects", project, "expected.json");
   const data = JSON.parse(fs.readFileSync(file, "utf8")) as { tests: Record<string, { run1: string }> };

@@ -121,6 +121,18 @@ describe("cause engine rules", () => {
     assert.deepEqual(kinds(mem), []);
   });
 
+  it("under xdist each worker's own database file is its own database; two engines on one file are one", () => {
+    const engine = (id: string, file: string) => ({ id, url: `sqlite:///${file}`, dialect: "sqlite", driver: "pysqlite", pool: "QueuePool", persistent: true });
+    const run = (a: { worker: string; engine: string; file: string }, b: { worker: string; engine: string; file: string }): Message[] => [...base,
+      { v, type: "provenance", nodeid: "t.py::a", worker: a.worker, engines: [engine(a.engine, a.file)], writes: [{ engine: a.engine, table: "users", op: "insert", phase: "call", by: { kind: "test", test: "t.py::a" }, frame: { file: "/p/t.py", line: 1, function: "a" }, count: 1, committed: 1, rolledBack: 0, keys: [{ email: ["x"] }], checked: 1, survived: 1 }] },
+      { v, type: "provenance", nodeid: "t.py::b", worker: b.worker, engines: [engine(b.engine, b.file)], conflicts: [{ engine: b.engine, table: "users", columns: ["email"], values: ["x"], existing: true }] },
+    ];
+    const [own] = diagnose(run({ worker: "gw1", engine: "e1", file: "t_gw1.db" }, { worker: "gw0", engine: "e1", file: "t_gw0.db" }), [uniqueFailure("t.py::b", ["'x'"])]);
+    assert.deepEqual(kinds(own), []);
+    const [shared] = diagnose(run({ worker: "", engine: "e1", file: "t.db" }, { worker: "", engine: "e2", file: "t.db" }), [uniqueFailure("t.py::b", ["'x'"])]);
+    assert.ok(kinds(shared).includes("polluter-test t.py:2"), JSON.stringify(kinds(shared)));
+  });
+
   it("a failed assertion over a table that held rows before the run, in a database that outlives it: the database", () => {
     const engine = { id: "e1", url: "postgresql://u:***@h/db", dialect: "postgresql", driver: "psycopg2", pool: "QueuePool", persistent: true, firstUse: { by: { kind: "fixture" as const, fixture: { name: "engine", scope: "session", file: "/p/conftest.py", line: 7 } }, nodeid: "t.py::a" } };
     const messages: Message[] = [...base,

@@ -2,7 +2,7 @@
 // Sequence counters that restart against a kept database, session state shared across tests.
 import * as assert from "node:assert/strict";
 import type { Diagnosis } from "../../../src/core/causes";
-import { sequenceCouldMake } from "../../../src/core/causes/rules/values";
+import { sequenceCouldMake } from "../../../src/core/causes/valueOrigin";
 import { diagnoseRecorded, diagnoseRecordedWithIndex, STACK_NAMES } from "./recorded";
 
 function kinds(d: Diagnosis | undefined): string[] {

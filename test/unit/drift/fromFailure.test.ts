@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { driftCauses, DRIFT_CAUSE_RANK } from "../../../src/core/drift";
 import { failuresFromText } from "../../../src/core/failures/read";
-import { indexWorkspace } from "../../../src/core/index";
+import type { Failure } from "../../../src/core/failures/model";
+import { indexWorkspace, ProjectIndex } from "../../../src/core/index";
 import { fixturePath, repoRoot } from "../../util";
 
 const EXPECTED: Record<string, Record<string, string>> = {
@@ -29,11 +30,15 @@ const EXPECTED: Record<string, Record<string, string>> = {
 
 const SAMPLES = { drift_legacy: "drift_legacy-1.4.txt", drift_modern: "drift_modern-2.0.txt" } as const;
 
+function sampleFailures(sample: string): ReturnType<typeof failuresFromText> {
+  return failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", sample), "utf8"));
+}
+
 describe("drift: runtime failures mapped to the static finding", () => {
   for (const [project, sample] of Object.entries(SAMPLES)) {
     it(`${project}: every failure's first cause is its planted drift, at the factory or test line`, async () => {
       const idx = await indexWorkspace(fixturePath("projects", project), { workers: 0 });
-      const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", sample), "utf8"));
+      const failures = sampleFailures(sample);
       const got = Object.fromEntries(
         failures.map((f) => {
           const causes = driftCauses(idx, f);
@@ -49,12 +54,69 @@ describe("drift: runtime failures mapped to the static finding", () => {
 
   it("names nothing for a failure the test's own code does not explain", async () => {
     const idx = await indexWorkspace(fixturePath("projects", "drift_legacy"), { workers: 0 });
-    const failures = failuresFromText(fs.readFileSync(path.join(repoRoot(), "test", "unit", "failures", "samples", SAMPLES.drift_legacy), "utf8"));
+    const failures = sampleFailures(SAMPLES.drift_legacy);
     const holder = failures.find((f) => f.nodeid === "tests/test_claims.py::test_policy_holder");
     assert.ok(holder);
     // the same TypeError in a test that never calls PolicyFactory
     assert.deepEqual(driftCauses(idx, { ...holder, nodeid: "tests/test_customers.py::test_adjuster_is_an_employee" }), []);
     assert.deepEqual(driftCauses(idx, { ...holder, chain: [{ type: "TypeError", message: "unsupported operand type(s)" }] }), []);
     assert.deepEqual(driftCauses(idx, { ...holder, nodeid: "tests/test_nowhere.py::test_x" }), []);
+  });
+
+  it("sees an edit to a file it checked before (findings are kept per file until its facts change)", async () => {
+    const dir = fixturePath("projects", "drift_legacy");
+    const idx = await indexWorkspace(dir, { workers: 0 });
+    const failures = sampleFailures(SAMPLES.drift_legacy);
+    const contact = failures.find((f) => f.nodeid === "tests/test_customers.py::test_customer_contact");
+    assert.ok(contact);
+    const rel = "tests/test_customers.py";
+    const text = fs.readFileSync(path.join(dir, rel), "utf8");
+    const found = () => driftCauses(idx, contact).map((c) => `${c.kind} ${c.file}:${c.line}`);
+    assert.deepEqual(found(), ["unknown-model-field tests/test_customers.py:25"]);
+    await idx.updateFile(rel, text.replace('e_mail="ada@example.com"', 'email="ada@example.com"'));
+    assert.deepEqual(found(), []);
+    await idx.updateFile(rel, text);
+    assert.deepEqual(found(), ["unknown-model-field tests/test_customers.py:25"]);
+  });
+
+  it("sees a factories module's edit patched in place, in the findings of a file that did not change", async () => {
+    const idx = new ProjectIndex();
+    const factories = `import factory
+from models import User
+
+class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        model = User
+    class Params:
+        vip = False
+    name = "a"
+`;
+    await idx.updateFile("models.py", `from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+Base = declarative_base()
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False)
+`);
+    await idx.updateFile("factories.py", factories);
+    await idx.updateFile("tests/test_users.py", `from factories import UserFactory
+
+def test_vip():
+    UserFactory(vip=True)
+`);
+    const failure: Failure = {
+      nodeid: "tests/test_users.py::test_vip",
+      phase: "call",
+      chain: [{ type: "TypeError", message: "'vip' is an invalid keyword argument for User" }],
+      frames: [{ file: "tests/test_users.py", line: 3, function: "test_vip" }],
+      source: "plugin",
+    };
+    const found = () => driftCauses(idx, failure).map((c) => `${c.kind} ${c.file}:${c.line}`);
+    assert.deepEqual(found(), []); // Params.vip: the factory takes it
+    await idx.updateFile("factories.py", factories.replace("vip = False", "very_important = False"));
+    assert.ok(idx.patchedFiles().includes("factories.py"), "the edit was patched in place");
+    assert.deepEqual(found(), ["unknown-model-field tests/test_users.py:4"]);
   });
 });

@@ -1,23 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { run } from "../../../src/core/runner";
+import { processesWith } from "../../util";
 import { options, stacks } from "./helpers";
-
-/** pids of live (non-zombie) processes whose environment holds marker. */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const name of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (fs.readFileSync(`/proc/${name}/environ`, "latin1").includes(marker)) found.push(Number(name));
-    } catch {
-      // ended while we looked, or not ours to read
-    }
-  }
-  return found;
-}
 
 for (const stack of stacks) {
   for (const args of [[], ["-n", "2"]]) {

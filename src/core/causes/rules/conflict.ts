@@ -1,7 +1,7 @@
 // A unique violation: the row it collided with, who wrote it and why it was still there.
 import type { Failure } from "../../failures/model";
 import type { Conflict } from "../../protocol";
-import { conflictsOf, ranBefore, sameDatabase, uniqueKey, valueText, type RunFacts } from "../facts";
+import { conflictsOf, databaseOf, insertedKey, ranBefore, valueText, type RunFacts } from "../facts";
 import type { Cause } from "../model";
 import { at, relative } from "../facts";
 import { mechanismCauses, persistentCause, polluterCause, type RowWriter } from "./writer";
@@ -29,7 +29,8 @@ export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
       causes.push(...mechanismCauses(facts, writer, 90));
     } else if (!w) {
       // not written by this process: from before the run, or by another xdist worker
-      const others = (facts.inserted.get(uniqueKey(c.engine, c.table, c.columns.join(","), c.values)) ?? []).filter((x) => x.nodeid !== failure.nodeid && ranBefore(facts, x.nodeid, failure.nodeid) && sameDatabase(facts, x.nodeid, failure.nodeid, c.engine));
+      const key = insertedKey(databaseOf(facts, failure.nodeid, c.engine), c.table, c.columns.join(","), c.values);
+      const others = (facts.inserted.get(key) ?? []).filter((x) => x.nodeid !== failure.nodeid && ranBefore(facts, x.nodeid, failure.nodeid));
       const other = others[others.length - 1];
       if (other) {
         const writer: RowWriter = { nodeid: other.nodeid, by: other.group.by, frame: other.group.frame, engine: other.group.engine, committed: other.group.committed > 0, survived: (other.group.survived ?? 0) > 0, what };

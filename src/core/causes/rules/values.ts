@@ -3,13 +3,11 @@
 // while the database kept the rows of an earlier run. Needs the project index.
 import type { Failure } from "../../failures/model";
 import { kwarg, literal } from "../../index/facts";
-import type { FieldInfo } from "../../index/factories";
 import type { Conflict } from "../../protocol";
 import { at, conflictsOf, describeSite, type RunFacts } from "../facts";
 import type { Cause } from "../model";
 import { attrOf, callAt, factoryInfo, fieldOf, indexFile } from "../statics";
-
-const RANDOM_KINDS: ReadonlySet<FieldInfo["kind"]> = new Set(["faker", "fuzzy"]);
+import { literalCause, valueOrigin, type Passed } from "../valueOrigin";
 
 function short(text: string, max = 60): string {
   const one = text.replace(/\s+/g, " ");
@@ -27,17 +25,6 @@ function earlier(facts: RunFacts, c: Conflict, failure: Failure): string {
   return `${w.nodeid} inserted it first${where} and the row was still there`;
 }
 
-/** Whether a Sequence's format ("user%d@x", f"user{n}@x") can produce the value; true when it has no literal to tell. */
-export function sequenceCouldMake(text: string, value: unknown): boolean {
-  const formats = [...text.matchAll(/(?:^|[^\w])[fF]?(["'])((?:(?!\1).)*)\1/g)].map((m) => m[2] ?? "").filter((f) => /%[-\d.]*[dsi]|\{[^}]*\}/.test(f));
-  if (formats.length === 0) return true;
-  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return formats.some((f) => {
-    const parts = f.split(/%[-\d.]*[dsi]|\{[^}]*\}/);
-    return new RegExp(`^${parts.map(escape).join(".+?")}$`).test(String(value));
-  });
-}
-
 export function valueCauses(facts: RunFacts, failure: Failure): Cause[] {
   if (failure.db?.kind !== "unique" || !facts.project) return [];
   const causes: Cause[] = [];
@@ -49,59 +36,47 @@ export function valueCauses(facts: RunFacts, failure: Failure): Cause[] {
     const other = earlier(facts, c, failure);
     const factory = factoryInfo(facts, c.at?.by);
     const call = callAt(facts, c.at?.frame);
+    const writerCall = c.writer ? callAt(facts, c.writer.frame) : undefined;
     c.columns.forEach((column, i) => {
       const value = c.values[i];
       const shown = JSON.stringify(value);
       const attr = attrOf(facts, factory, c.table, column);
-      causes.push(...writerLiteral(facts, c, attr, column, value, rank - 10));
-      const passed = call ? kwarg(call.call, attr) : undefined;
-      if (call && passed) {
-        const lit = literal(passed);
-        if (lit === undefined || String(lit) !== String(value)) return; // the caller computed it
-        const file = indexFile(facts, call.file);
-        causes.push({
-          kind: "constant-unique-value",
-          file,
-          line: call.call.line + 1,
-          symbol: `${call.call.t}(${attr}=${shown})`,
-          evidence: `${file}:${call.call.line + 1} passes the constant ${attr}=${shown} for the unique ${c.table}.${column}, and ${other}.`,
-          fixes: ["sequence-unique-value"],
-          rank,
-        });
+      const unique = `${c.table}.${column}`;
+      // the other row's own call passed the same literal (a fixture's `UserFactory(email="admin@x")`)
+      const mirrored = valueOrigin(passedAt(writerCall, attr), undefined, value);
+      if (mirrored?.kind === "literal") causes.push(literalCause(callSite(facts, mirrored.call), attr, value, unique, "; any other insert of it collides.", rank - 10, "also passes"));
+      const origin = valueOrigin(passedAt(call, attr), fieldOf(factory, attr), value);
+      if (origin?.kind === "literal") {
+        causes.push(literalCause(callSite(facts, origin.call), attr, value, unique, `, and ${other}.`, rank));
         return;
       }
-      const field = fieldOf(factory, attr);
-      if (!factory || !field) return;
+      if (!factory || !origin || origin.kind === "computed") return;
+      const field = origin.field;
       const file = indexFile(facts, field.file);
       const where = `${factory.name}.${attr} (${file}:${field.line + 1})`;
-      if (field.kind === "constant" && String(field.value) === String(value)) {
+      const decl = { file, line: field.line + 1, symbol: `${factory.name}.${attr}` };
+      if (origin.kind === "constant") {
         causes.push({
           kind: "constant-unique-value",
-          file,
-          line: field.line + 1,
-          symbol: `${factory.name}.${attr}`,
-          evidence: `${where} is the constant ${shown}, but ${c.table}.${column} is unique: only the first ${factory.name}() in a database can have it; here ${other}.`,
+          ...decl,
+          evidence: `${where} is the constant ${shown}, but ${unique} is unique: only the first ${factory.name}() in a database can have it; here ${other}.`,
           fixes: ["sequence-unique-value"],
           rank,
         });
-      } else if (RANDOM_KINDS.has(field.kind)) {
+      } else if (origin.kind === "random") {
         causes.push({
           kind: "random-unique-value",
-          file,
-          line: field.line + 1,
-          symbol: `${factory.name}.${attr}`,
-          evidence: `${where} is ${short(field.text)}, a random value for the unique ${c.table}.${column}; it drew ${shown} twice: ${other}. Random values collide by chance.`,
+          ...decl,
+          evidence: `${where} is ${short(field.text)}, a random value for the unique ${unique}; it drew ${shown} twice: ${other}. Random values collide by chance.`,
           fixes: ["sequence-unique-value"],
           rank,
         });
-      } else if (field.kind === "sequence" && sequenceCouldMake(field.text, value) && !c.writer && c.existing && (facts.baselines.get(`${c.engine}|${c.table}`) ?? 0) > 0) {
+      } else if (!c.writer && c.existing && (facts.baselines.get(`${c.engine}|${c.table}`) ?? 0) > 0) {
         const engine = facts.engines.get(c.engine);
         const db = engine?.file ? `the file ${engine.file.split(/[\\/]/).pop() ?? engine.file}` : `the database ${engine?.url ?? ""}`.trim();
         causes.push({
           kind: "sequence-reset",
-          file,
-          line: field.line + 1,
-          symbol: `${factory.name}.${attr}`,
+          ...decl,
           evidence: `${where} is a factory.Sequence: its counter starts again at 0 every run, but ${db} kept the ${c.table} row with ${column} = ${shown} from an earlier run (${c.table} held ${facts.baselines.get(`${c.engine}|${c.table}`)} rows when this run first touched it).`,
           fixes: ["in-memory-database", "transactional-fixture"],
           rank: 97,
@@ -112,20 +87,14 @@ export function valueCauses(facts: RunFacts, failure: Failure): Cause[] {
   return causes;
 }
 
-/** The other row's own call passed the same literal (a fixture's `UserFactory(email="admin@x")`). */
-function writerLiteral(facts: RunFacts, c: Conflict, attr: string, column: string, value: unknown, rank: number): Cause[] {
-  const call = c.writer ? callAt(facts, c.writer.frame) : undefined;
-  const lit = call ? literal(kwarg(call.call, attr)) : undefined;
-  if (!call || lit === undefined || String(lit) !== String(value)) return [];
-  const file = indexFile(facts, call.file);
-  const shown = JSON.stringify(value);
-  return [{
-    kind: "constant-unique-value",
-    file,
-    line: call.call.line + 1,
-    symbol: `${call.call.t}(${attr}=${shown})`,
-    evidence: `${file}:${call.call.line + 1} also passes the constant ${attr}=${shown} for the unique ${c.table}.${column}; any other insert of it collides.`,
-    fixes: ["sequence-unique-value"],
-    rank,
-  }];
+type CallSite = NonNullable<ReturnType<typeof callAt>>;
+
+/** What a call passed for the attribute, if anything. */
+function passedAt(call: CallSite | undefined, attr: string): Array<Passed<CallSite>> {
+  const v = call ? kwarg(call.call, attr) : undefined;
+  return call && v ? [{ call, literal: literal(v) }] : [];
+}
+
+function callSite(facts: RunFacts, call: CallSite): { file: string; line: number; callee: string } {
+  return { file: indexFile(facts, call.file), line: call.call.line + 1, callee: call.call.t };
 }
