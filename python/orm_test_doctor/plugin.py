@@ -11,17 +11,15 @@ reads after a hard crash (SIGKILL, segfault, os._exit) or while pytest is quiet,
 and a running test is seen running. Without a spill `started` goes out at once too (a crash
 then loses at most the skipped phase reports of the test that was running)."""
 
-import inspect
 import os
 import re
 import sys
 
-import pluggy
 import pytest
 
 from . import PROTOCOL_VERSION, SOCKET_ENV, SPILL_ENV, tracing
-from .transport import Channel, json_str as _json_str
-from .tree import collected_messages, tree_from_ids
+from .transport import Channel, encode as _encode, json_str as _json_str
+from .tree import collected_messages, run_lines, tree_from_ids
 
 ATTR = "orm_test_doctor"
 PROV_ATTR = "orm_test_doctor_provenance"
@@ -34,10 +32,6 @@ _root = [None]
 _abs_cache = {}
 _enabled_flag = [None]
 _urgent_finish = [False]  # every `finished` goes out at once (xdist controller)
-try:
-    _NEW_STYLE_WRAPPERS = "wrapper" in inspect.signature(pluggy.HookimplMarker.__call__).parameters
-except Exception:
-    _NEW_STYLE_WRAPPERS = False
 
 
 def _enabled():
@@ -134,8 +128,11 @@ def pytest_collection_finish(session):
     if _channel is None:
         return
     # full source ranges for discovery only: a run does not use them (see collected_messages)
-    for msg in collected_messages(session.items, ranges=bool(session.config.option.collectonly)):
-        _send("collected", **msg)
+    if session.config.option.collectonly:
+        for msg in collected_messages(session.items, ranges=True):
+            _send("collected", **msg)
+    else:
+        _channel.send_lines(run_lines(session.items, _encode, _json_str, PROTOCOL_VERSION))
     _send("collection_finished", True, count=len(session.items))
 
 
@@ -158,42 +155,43 @@ def pytest_xdist_node_collection_finished(node, ids):
 # --- running -----------------------------------------------------------------------------------
 
 
-def _annotate(item, call, report):
-    """Our data on a report, attached where it is made: it then travels with it (xdist, forked)."""
-    if call.when == "teardown":
-        summary = tracing.take_summary(item.nodeid)  # the tracer's hooks (tracing.py) made it
+_raised = {}  # (nodeid, when) -> excinfo of a phase that raised, until its report is annotated
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # A plain hook, not a wrapper around the report's making (a wrapper costs about three plain
+    # hook calls, paid for every phase of every test, #9): it keeps the exception for _annotate.
+    if call.when == "setup" and _raised:
+        _raised.clear()  # reports that were never logged nor serialized
+    excinfo = call.excinfo
+    if excinfo is not None and _enabled() and not excinfo.errisinstance(pytest.skip.Exception):
+        _raised[(item.nodeid, call.when)] = excinfo
+
+
+def _annotate(report):
+    """Our data on a report, attached before it travels (xdist worker, pytest-forked child) and
+    before we send it: the error data of its exception, and at teardown the test's provenance."""
+    if report.when == "teardown":
+        summary = tracing.take_summary(report.nodeid)  # the tracer's hooks (tracing.py) made it
         if summary:
             setattr(report, PROV_ATTR, summary)
-    if call.excinfo is None or not _enabled() or call.excinfo.errisinstance(pytest.skip.Exception):
+    excinfo = _raised.pop((report.nodeid, report.when), None) if _raised else None
+    if excinfo is None:
         return
     try:
         from .errors import error_data  # on the first failure: a passing run never needs it
 
-        setattr(report, ATTR, error_data(call.excinfo.value))
+        setattr(report, ATTR, error_data(excinfo.value))
     except Exception as exc:  # never break the run for our extra data
         setattr(report, ATTR, {"chain": [{"type": "orm_test_doctor.InternalError", "message": repr(exc)}], "frames": []})
 
 
-if _NEW_STYLE_WRAPPERS:  # pluggy >= 1.2 (pytest 8): a third of the cost of an old-style one
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(item, call):
-        report = yield
-        try:
-            _annotate(item, call, report)
-        except Exception:
-            pass
-        return report
-
-else:
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(item, call):
-        outcome = yield
-        try:
-            _annotate(item, call, outcome.get_result())
-        except Exception:
-            pass  # the report itself failed: nothing of ours to add
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_to_serializable(config, report):
+    # a report made where it is not logged (pytest-forked's child runs with log=False)
+    if getattr(report, "when", None) in _PHASES:
+        _annotate(report)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -217,31 +215,37 @@ _STARTED = '{"v": %d, "type": "started", "nodeid": %%s}\n' % PROTOCOL_VERSION
 _PHASES = frozenset(("setup", "call", "teardown"))
 
 
+@pytest.hookimpl(tryfirst=True)  # annotated before xdist's worker sends it on
 def pytest_runtest_logreport(report):
+    when = report.when
+    if _raised or when == "teardown":
+        _annotate(report)
     if _channel is None:
         return
     nodeid = report.nodeid
-    when = report.when
     outcome = report.outcome
-    duration = float(getattr(report, "duration", 0) or 0)
+    duration = getattr(report, "duration", 0) or 0
     node = getattr(report, "node", None)  # xdist: the worker it came from
     worker = _worker(node) if node is not None else None
-    data = getattr(report, ATTR, None)
+    if when not in _PHASES:
+        when = "call"  # an xdist worker crash: "???"
     # A phase that passed with nothing to show is not sent: `finished` has its outcome and
     # duration. That is 3 of the 5 messages of a passing test.
-    if outcome != "passed" or report.longrepr or report.sections or hasattr(report, "wasxfail") or isinstance(data, dict):
-        _send_report(report, when if when in _PHASES else "call", duration, data, worker)  # xdist crash: "???"
+    data = getattr(report, ATTR, None)
+    if outcome != "passed" or report.longrepr or report.sections or data is not None or hasattr(report, "wasxfail"):
+        _send_report(report, when, float(duration), data, worker)
     prov = getattr(report, PROV_ATTR, None)
-    if isinstance(prov, dict) and prov:
+    if prov is not None and isinstance(prov, dict) and prov:
         _send("provenance", nodeid=nodeid, **(dict(prov, worker=worker) if worker else prov))
 
     state = _state.get(nodeid)
     if state is None:
-        state = _state[nodeid] = [{}, 0.0, worker]
-    state[0][when if when in _PHASES else "call"] = outcome
-    state[1] += duration
-    state[2] = worker or state[2]
-    if when == "teardown" or when not in ("setup", "call"):
+        _state[nodeid] = [{when: outcome}, duration, worker]
+    else:
+        state[0][when] = outcome
+        state[1] += duration
+        state[2] = worker or state[2]
+    if when == "teardown" or report.when not in _PHASES:
         _finish(nodeid)
 
 
@@ -274,6 +278,7 @@ def _finish(nodeid):
     _finished.add(nodeid)
     phases, duration, worker = _state.pop(nodeid)
     outcome = aggregate(phases)
+    duration = float(duration)
     # the one message of every test: formatted, not built and encoded as a dict
     line = _FINISHED % (_json_str(nodeid), outcome, duration, ', "worker": %s' % _json_str(worker) if worker else "")
     _channel.send_line(line, _urgent_finish[0] or outcome in ("failed", "errored"))

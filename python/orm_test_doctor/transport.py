@@ -19,7 +19,7 @@ from .spill import open_spill
 FLUSH_SECONDS = 0.1
 MAX_PENDING = 256
 
-_encode = json.JSONEncoder(default=repr, ensure_ascii=False).encode
+_encode = encode = json.JSONEncoder(default=repr, ensure_ascii=False).encode
 # a str as a JSON string literal, as _encode writes it (non-ASCII kept): for lines made by hand
 json_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _forks = [0]  # fork()s into this process: a channel made before one belongs to the parent
@@ -82,6 +82,26 @@ class Channel:
                 self.flush()
         elif flush or len(pending) >= MAX_PENDING or time.monotonic() - self._since >= FLUSH_SECONDS:
             self.flush()
+
+    def send_lines(self, lines, chunk=512):
+        """Many encoded lines that go out now (the collected tree): written in chunks straight to
+        the socket, with what was pending before them, not copied to the spill."""
+        batch = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= chunk:
+                self._send_now(batch)
+                batch = []
+        self._send_now(batch)
+
+    def _send_now(self, lines):
+        if self._broken or self._fork != _forks[0]:
+            return
+        self.flush()
+        if not lines or self._broken:
+            return
+        self._pending = [line.encode("utf-8", "replace") for line in lines]
+        self.flush()
 
     def flush(self):
         if not self._pending or self._broken:
