@@ -1,21 +1,20 @@
 // pytest's stdout as a file we read on a timer, rather than a pipe: pytest flushes its progress
-// after every test, and through a pipe each flush woke this process up (about a third of the
-// runner's cost on a suite of quick tests, #9). The file also keeps what a dying pytest wrote; it
-// lives in the run's private folder and goes with it.
+// after every test, and through a pipe each flush woke this process up (once per test on a suite
+// of quick tests, #9). The file also keeps what a dying pytest wrote; it lives in the run's
+// private folder and goes with it.
 import * as fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
 const CHUNK = 64 * 1024;
 
 export class FileTail {
-  private readonly fd: number;
   private readonly decoder = new StringDecoder("utf8");
   private readonly buf = Buffer.alloc(CHUNK);
   private pos = 0;
 
-  constructor(file: string, private readonly onText: (text: string) => void) {
-    this.fd = fs.openSync(file, "r");
-  }
+  /** fd: open for reading, now ours (close() closes it); reads are positioned, so a writer
+   * sharing it (O_APPEND) is not disturbed. */
+  constructor(private readonly fd: number, private readonly onText: (text: string) => void) {}
 
   /** Passes on everything written since the last call. */
   poll(): void {

@@ -1,6 +1,6 @@
 // One pytest process with our plugin: socket server, spawn (argument array, own process
 // group), typed messages and output as events, cancel, and a final exit event.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Message } from "../protocol";
@@ -109,29 +109,37 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
   // A Unix socket's private folder also holds the spill and pytest's stdout (fileTail.ts).
   const files = server.dir === undefined ? undefined : privateFiles(server.dir);
   const plugin = (delivery = new Delivery(files?.spill, onLine));
-  const args = ["-m", "pytest", "-p", "orm_test_doctor.plugin", ...(opts.args ?? []), ...extraArgs];
-  const child = spawn(opts.python, args, {
-    cwd: opts.cwd,
-    env: pytestEnv(opts, server.address, files?.spill),
-    detached: process.platform !== "win32", // own process group, so cancel reaches xdist workers
-    stdio: ["ignore", files?.stdoutFd ?? "pipe", "pipe"],
-    windowsHide: true,
-  });
-  if (files !== undefined) fs.closeSync(files.stdoutFd); // pytest has its own
-
   let stderrTail = "";
   let stdoutTail = "";
   const onStdout = (text: string): void => {
     stdoutTail = (stdoutTail + text).slice(-TAIL);
     emit({ type: "output", stream: "stdout", text });
   };
-  const tail = files === undefined ? undefined : new FileTail(files.stdout, onStdout);
+  const stdoutFile = files === undefined ? undefined : new FileTail(files.stdoutFd, onStdout);
+  const args = ["-m", "pytest", "-p", "orm_test_doctor.plugin", ...(opts.args ?? []), ...extraArgs];
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.python, args, {
+      cwd: opts.cwd,
+      env: pytestEnv(opts, server.address, files?.spill),
+      detached: process.platform !== "win32", // own process group, so cancel reaches xdist workers
+      stdio: ["ignore", files?.stdoutFd ?? "pipe", "pipe"],
+      windowsHide: true,
+    });
+  } catch (err) {
+    // an argument Node refuses (a NUL byte): nothing started, nothing left behind
+    stdoutFile?.close();
+    plugin.end();
+    server.close();
+    return finish({ code: null, signal: null, cancelled: false, sessionFinished, stderrTail: "", tail: "", spawnError: err as NodeJS.ErrnoException });
+  }
   child.stdout?.setEncoding("utf8").on("data", onStdout);
   const ticker = setInterval(() => {
-    tail?.poll();
+    stdoutFile?.poll();
     plugin.quiet();
   }, TICK_MS);
   child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+    stdoutFile?.poll(); // what pytest wrote to stdout before this comes first
     stderrTail = (stderrTail + text).slice(-TAIL);
     emit({ type: "output", stream: "stderr", text });
   });
@@ -165,7 +173,7 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
   }
   await server.drain(1000);
   clearInterval(ticker);
-  tail?.close();
+  stdoutFile?.close();
   plugin.end(); // what a crash kept from the socket
   server.close();
   const lastWords = stderrTail.trim() ? stderrTail : stdoutTail;
@@ -173,12 +181,12 @@ export async function runPytestProcess(opts: PytestOptions, extraArgs: readonly 
 }
 
 /** The spill and pytest's stdout file in the socket's private folder; undefined: pipes only. */
-function privateFiles(dir: string): { spill: string; stdout: string; stdoutFd: number } | undefined {
+function privateFiles(dir: string): { spill: string; stdoutFd: number } | undefined {
   try {
     const spill = path.join(dir, SPILL_FILE);
-    const stdout = path.join(dir, "stdout");
     fs.writeFileSync(spill, "", { mode: 0o600 });
-    return { spill, stdout, stdoutFd: fs.openSync(stdout, "a", 0o600) };
+    // one descriptor, pytest's stdout and ours to read: O_APPEND, so our reads move no write offset
+    return { spill, stdoutFd: fs.openSync(path.join(dir, "stdout"), "a+", 0o600) };
   } catch {
     return undefined;
   }
