@@ -110,10 +110,8 @@ export class RunReporter {
     if (m.type === "started") this.testRun.started(item);
     else if (m.type === "report") this.reports.set(m.nodeid, [...(this.reports.get(m.nodeid) ?? []), m]);
     else {
-      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
+      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir, m); // m: the whole duration
       this.reports.delete(m.nodeid);
-      // all phases' time: a quiet passing phase sends no report (src/core/protocol.ts)
-      const durationMs = m.duration * 1000;
       const messages = r.messages.map(toTestMessage);
       const failure = r.failures[0];
       if ((m.outcome === "failed" || m.outcome === "errored") && failure) {
@@ -123,12 +121,12 @@ export class RunReporter {
         if (cause) messages.splice(0, r.messages[0] && !r.messages[0].expected ? 1 : 0, cause);
         else this.unexplained.add({ item, error: r.messages[0], outcome: m.outcome, durationMs: r.durationMs }, failure);
       }
-      if (m.outcome === "passed") this.testRun.passed(item, durationMs);
+      if (m.outcome === "passed") this.testRun.passed(item, r.durationMs);
       else if (m.outcome === "skipped") this.testRun.skipped(item);
-      else if (m.outcome === "failed") this.testRun.failed(item, messages, durationMs);
-      else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], durationMs);
+      else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
+      else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], r.durationMs);
       this.done.add(item);
-      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs, failures: r.failures });
+      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures: r.failures });
     }
   }
 
