@@ -107,7 +107,7 @@ export function urlKind(root: Node, url: Node | undefined, depth = 0): "file" | 
 }
 
 /** Adds keyword arguments after a call's last argument, on their own lines when the call has them so. */
-function appendArguments(file: string, text: string, call: Node, args: readonly string[], title: string): TextEdit {
+export function appendArguments(file: string, text: string, call: Node, args: readonly string[], title: string): TextEdit {
   const list = call.childForFieldName("arguments") as Node;
   const items = named(list).filter((n) => n.type !== "comment");
   const last = items[items.length - 1];

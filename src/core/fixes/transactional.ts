@@ -5,7 +5,7 @@
 // the outer transaction rolled back at teardown. A wider scope becomes the default (function);
 // on SQLite the engine also gets the pysqlite BEGIN fix, without which the recipe undoes nothing.
 import type { Cause } from "../causes/model";
-import { engineAssignment, firstArg, pysqliteEdits, urlKind } from "./engine";
+import { appendArguments, engineAssignment, firstArg, pysqliteEdits, urlKind } from "./engine";
 import type { Fix, FixContext, TextEdit } from "./model";
 import { ancestors } from "./persistence";
 import { assignment, body, calleeName, decorators, definition, imported, isFixture, keyword, named, type Node, walk, withTree } from "./syntax";
@@ -56,7 +56,7 @@ function plan(root: Node, text: string, file: string, cause: Cause, version: str
   edits.push(edit(file, text, start, start, `${ind}connection = ${engine}.connect()\n${ind}outer = connection.begin()  # rolled back at teardown: commits included\n`, ""));
   const extra = [...(bind ? [] : ["bind=connection"]), ...(modern ? ['join_transaction_mode="create_savepoint"'] : [])];
   if (bind) edits.push(edit(file, text, bind.startIndex, bind.endIndex, "connection", ""));
-  if (extra.length) edits.push(addArguments(file, text, bindCall, extra));
+  if (extra.length) edits.push(appendArguments(file, text, bindCall, extra, ""));
   if (!modern) {
     const ev = imported(root, text, file, "sqlalchemy", "event");
     const at = nextLine(text, sessionStatement.endIndex);
@@ -155,14 +155,6 @@ function engineFix(root: Node, text: string, file: string, fn: Node, engine: str
     return pysqliteEdits(root, text, file, c)?.edits ?? [];
   }
   return [];
-}
-
-function addArguments(file: string, text: string, call: Node, args: readonly string[]): TextEdit {
-  const list = call.childForFieldName("arguments") as Node;
-  const items = named(list).filter((n) => n.type !== "comment");
-  const last = items[items.length - 1];
-  if (!last) return edit(file, text, list.startIndex + 1, list.startIndex + 1, args.join(", "), "");
-  return edit(file, text, last.endIndex, last.endIndex, `, ${args.join(", ")}`, "");
 }
 
 function dedupe(edits: readonly TextEdit[]): TextEdit[] {
