@@ -1,5 +1,7 @@
 import * as vscode from "vscode";
+import { registerCodeActions } from "./codeActions";
 import { registerCommands } from "./commands";
+import { CauseDiagnostics } from "./findings";
 import { LevelledLog } from "./log";
 import { createTestController, type TestExplorer } from "./testController";
 
@@ -8,6 +10,7 @@ export interface OrmTestDoctorApi {
   readonly controller: vscode.TestController;
   readonly explorer: TestExplorer;
   readonly log: LevelledLog;
+  readonly findings: CauseDiagnostics;
 }
 
 let active: TestExplorer | undefined;
@@ -21,8 +24,11 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
     active = explorer;
     const controller = explorer.controller;
     registerCommands(context, explorer, log);
+    const findings = new CauseDiagnostics();
+    context.subscriptions.push(findings, explorer.onDidDiagnose((d) => findings.record(d)));
+    registerCodeActions(context, explorer, findings, log);
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-    return { controller, explorer, log };
+    return { controller, explorer, log, findings };
   } catch (err) {
     // VS Code does not show activation errors to users; do it ourselves.
     const msg = err instanceof Error ? err.message : String(err);
