@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { fixesFor, type Fix, type FixContext } from "../core/fixes";
-import type { CauseDiagnostics, CauseSite } from "./findings";
+import type { CauseSite, SiteSource } from "./findings";
 import type { FolderTests } from "./folderTests";
 import type { Log } from "./log";
 import type { TestDiagnosed, TestFinished } from "./runHandler";
@@ -60,13 +60,13 @@ function proveArgs(tests: FolderTests, sites: readonly CauseSite[], fixes: reado
 export class CauseFixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix, FIX_ALL];
 
-  constructor(private readonly findings: CauseDiagnostics) {}
+  constructor(private readonly sources: readonly SiteSource[]) {}
 
   async provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const actions: vscode.CodeAction[] = [];
     if (!ctx.only || ctx.only.contains(vscode.CodeActionKind.QuickFix)) {
       for (const d of ctx.diagnostics) {
-        const site = this.findings.siteOf(doc.uri, d);
+        const site = this.sources.map((src) => src.siteOf(doc.uri, d)).find((x) => x !== undefined);
         if (!site) continue;
         const fixes = await fixesFor(site.cause, context(site.tests));
         fixes.forEach((fix, i) => {
@@ -88,7 +88,7 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
 
   /** The preferred fix of every cause in the file, as one edit (fixes that would overlap wait for the next time). */
   private async fixAll(uri: vscode.Uri): Promise<vscode.CodeAction | undefined> {
-    const sites = this.findings.sitesIn(uri);
+    const sites = this.sources.flatMap((src) => src.sitesIn(uri));
     const tests = sites[0]?.tests;
     if (!tests) return undefined;
     const chosen: Fix[] = [];
@@ -114,9 +114,9 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
   }
 }
 
-export function registerCodeActions(context: vscode.ExtensionContext, explorer: TestExplorer, findings: CauseDiagnostics, log: Log): void {
+export function registerCodeActions(context: vscode.ExtensionContext, explorer: TestExplorer, sources: readonly SiteSource[], log: Log): void {
   context.subscriptions.push(
-    vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new CauseFixProvider(findings), { providedCodeActionKinds: CauseFixProvider.kinds }),
+    vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new CauseFixProvider(sources), { providedCodeActionKinds: CauseFixProvider.kinds }),
     vscode.commands.registerCommand(PROVE_COMMAND, async (arg: { folder: string; victims: string[]; polluters: string[]; files: string[] }) => {
       for (const file of arg.files) {
         const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
@@ -124,7 +124,7 @@ export function registerCodeActions(context: vscode.ExtensionContext, explorer: 
       }
       const tests = explorer.folderTests.find((t) => t.folder.uri.toString() === arg.folder);
       const rerun = vscode.workspace.getConfiguration("ormTestDoctor", tests?.folder.uri).get<boolean>("fixes.rerun", true);
-      if (!tests || !rerun || !vscode.workspace.isTrusted) return undefined;
+      if (!tests || !rerun || !vscode.workspace.isTrusted || arg.victims.length === 0) return undefined; // a risk: nothing failed yet
       return prove(explorer, tests, arg.victims, arg.polluters, log);
     }),
   );

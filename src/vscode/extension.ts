@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import { registerCodeActions } from "./codeActions";
 import { registerCommands } from "./commands";
 import { CauseDiagnostics } from "./findings";
+import { RiskDiagnostics } from "./risks";
 import { LevelledLog } from "./log";
 import { createTestController, type TestExplorer } from "./testController";
 
@@ -11,6 +12,7 @@ export interface OrmTestDoctorApi {
   readonly explorer: TestExplorer;
   readonly log: LevelledLog;
   readonly findings: CauseDiagnostics;
+  readonly risks: RiskDiagnostics;
 }
 
 let active: TestExplorer | undefined;
@@ -25,10 +27,11 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
     const controller = explorer.controller;
     registerCommands(context, explorer, log);
     const findings = new CauseDiagnostics();
-    context.subscriptions.push(findings, explorer.onDidDiagnose((d) => findings.record(d)));
-    registerCodeActions(context, explorer, findings, log);
+    const risks = new RiskDiagnostics(explorer.indexes, findings, () => explorer.folderTests, log);
+    context.subscriptions.push(findings, risks, explorer.onDidDiagnose((d) => findings.record(d)));
+    registerCodeActions(context, explorer, [findings, risks], log);
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-    return { controller, explorer, log, findings };
+    return { controller, explorer, log, findings, risks };
   } catch (err) {
     // VS Code does not show activation errors to users; do it ourselves.
     const msg = err instanceof Error ? err.message : String(err);

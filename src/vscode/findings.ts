@@ -22,6 +22,12 @@ export interface CauseSite {
   polluters: Set<string>;
 }
 
+/** Where quick fixes find the cause behind a diagnostic (causes of a run, risks from the code). */
+export interface SiteSource {
+  siteOf(uri: vscode.Uri, d: vscode.Diagnostic): CauseSite | undefined;
+  sitesIn(uri: vscode.Uri): CauseSite[];
+}
+
 interface TestState {
   tests: FolderTests;
   item: vscode.TestItem;
@@ -36,7 +42,7 @@ function siteKey(uri: vscode.Uri, line: number, kind: string): string {
   return `${uri.toString()}|${line}|${kind}`;
 }
 
-export class CauseDiagnostics implements vscode.Disposable {
+export class CauseDiagnostics implements vscode.Disposable, SiteSource {
   private readonly collection = vscode.languages.createDiagnosticCollection("ormTestDoctor.causes");
   private readonly byTest = new Map<string, TestState>();
   private sites = new Map<string, CauseSite>();
@@ -129,7 +135,7 @@ function related(tests: FolderTests, nodeid: string, what: string): vscode.Diagn
 }
 
 /** The line from its first non-blank character to its end (the whole line when the file is not readable). */
-function lineRange(uri: vscode.Uri, line: number): vscode.Range {
+export function lineRange(uri: vscode.Uri, line: number): vscode.Range {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   let text: string | undefined;
   if (open && line < open.lineCount) text = open.lineAt(line).text;

@@ -1,13 +1,14 @@
 // Causes in the editor, on both Python stacks: after a run of commit_factory (a committing factory
 // with a constant unique email, a rollback-only fixture), problems sit at the exact cause lines and
 // on the failing tests; the clean project has none; the preferred quick fix (persistence "flush")
-// is offered, applied, saved and proven by the automatic re-run; then the problems are gone.
+// is offered, applied, saved and proven by the automatic re-run; then the run's problems are gone
+// and the risk the code still has (the constant email) shows as a warning of its own.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { FixProof } from "../../../src/vscode/codeActions";
-import { api, folder, runAndWait, screenshot, setArgs, STACKS, until, useStack } from "./helpers";
+import { api, configure, folder, runAndWait, screenshot, setArgs, STACKS, until, useStack } from "./helpers";
 
 interface Problem {
   file: string;
@@ -103,6 +104,13 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
         assert.match(fs.readFileSync(factories, "utf8"), /sqlalchemy_session_persistence = "flush"/, "saved before the re-run");
         a.findings.redraw();
         await until("the fixed cause to go", () => !problems(root).some((p) => p.kind === "factory-commits"));
+        // the run's cause is gone: the risk read from the code shows again (the flush ended the other)
+        await until("the constant's risk to show again", () => at(problems(root)).includes("factories.py:22 constant-unique-value warning") || undefined);
+        assert.ok(!problems(root).some((p) => p.kind === "factory-commits"), at(problems(root)).join("\n"));
+        await configure("risks.constantUniqueValue", false);
+        await until("its setting to hide it", () => !problems(root).some((p) => p.kind === "constant-unique-value") || undefined);
+        await configure("risks.constantUniqueValue", undefined);
+        await until("it to come back", () => problems(root).some((p) => p.kind === "constant-unique-value") || undefined);
         // twice changes nothing: the fix is no longer offered
         const again = (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", doc.uri, new vscode.Range(15, 0, 15, 50), vscode.CodeActionKind.QuickFix.value)) ?? [];
         assert.ok(!again.some((x) => x.title.startsWith("Flush instead of commit")));
