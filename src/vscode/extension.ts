@@ -1,6 +1,8 @@
 import * as vscode from "vscode";
 import { registerCodeActions } from "./codeActions";
 import { registerCommands } from "./commands";
+import { standingCauses } from "../core/history";
+import { readConfig } from "./config";
 import { CauseDiagnostics } from "./findings";
 import { RiskDiagnostics } from "./risks";
 import { LevelledLog } from "./log";
@@ -30,6 +32,21 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
     const risks = new RiskDiagnostics(explorer.indexes, findings, () => explorer.folderTests, log);
     context.subscriptions.push(findings, risks, explorer.onDidDiagnose((d) => findings.record(d)));
     registerCodeActions(context, explorer, [findings, risks], log);
+    // after a reload, the causes of the last runs come back from the history store
+    const restored = new Set<string>();
+    context.subscriptions.push(
+      explorer.onDidDiscover(async (t) => {
+        if (restored.has(t.folder.uri.toString())) return;
+        restored.add(t.folder.uri.toString());
+        try {
+          const store = await explorer.history.open();
+          const n = store ? findings.restore(t, await standingCauses(store, readConfig(t.folder).cwd)) : 0;
+          if (n) log.info(`${t.folder.name}: ${n} failing test(s) with causes restored from the history`);
+        } catch (err) {
+          log.warn(`${t.folder.name}: causes not restored: ${String(err)}`);
+        }
+      }),
+    );
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
     return { controller, explorer, log, findings, risks };
   } catch (err) {

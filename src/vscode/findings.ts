@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Cause, Diagnosis } from "../core/causes";
+import type { ResultRow } from "../core/history";
 import type { FolderTests } from "./folderTests";
 import type { TestDiagnosed } from "./runHandler";
 
@@ -58,6 +59,21 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
     // one redraw per burst of results
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.redraw(), 50);
+  }
+
+  /** After a reload: the causes the history keeps for the folder's tests (a run since wins). */
+  restore(tests: FolderTests, rows: readonly ResultRow[]): number {
+    let n = 0;
+    for (const r of rows) {
+      const key = `${tests.folder.uri.toString()}|${r.nodeid}`;
+      const item = tests.byNodeId.get(r.nodeid);
+      const failure = r.failures[0];
+      if (this.byTest.has(key) || !item || !failure || !r.causes?.length || (r.outcome !== "failed" && r.outcome !== "errored")) continue;
+      this.byTest.set(key, { tests, item, diagnosis: { nodeid: r.nodeid, failure, causes: r.causes, rootOf: r.rootOf ?? null } });
+      n++;
+    }
+    if (n) this.redraw();
+    return n;
   }
 
   /** The cause a diagnostic of ours stands for (code actions read it). */

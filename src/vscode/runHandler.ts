@@ -219,10 +219,19 @@ export async function runFolder(
     };
     recorder = await history?.begin(opts.cwd);
     const rec = recorder;
+    // a failing test's causes come just before its result; late ones (the run's end) after it
+    const causes = new Map<string, Diagnosis>();
+    const recorded = new Set<string>();
     const rep = (reporter = new RunReporter(tests, testRun, (f) => {
-      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
+      const d = causes.get(f.nodeid);
+      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures, ...(d ? { causes: d.causes, ...(d.rootOf ? { rootOf: d.rootOf } : {}) } : {}) });
+      recorded.add(f.nodeid);
       onFinished?.(f);
-    }, onDiagnosed));
+    }, (d) => {
+      if (d.diagnosis && recorded.has(d.nodeid)) rec?.causes(d.nodeid, d.diagnosis.causes, d.diagnosis.rootOf);
+      else if (d.diagnosis) causes.set(d.nodeid, d.diagnosis);
+      onDiagnosed?.(d);
+    }));
     void project?.().then((p) => (rep.project = p), () => undefined);
     const result = await run(runOpts, selection(items), (e) => {
       if (e.type === "output") testRun.appendOutput(e.text.replace(/\r?\n/g, "\r\n"));

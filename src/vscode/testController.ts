@@ -33,6 +33,9 @@ export class TestExplorer implements vscode.Disposable {
   private readonly diagnosed = new vscode.EventEmitter<TestDiagnosed>();
   /** Fires with each test's causes after its result (undefined: none), and again for causes found at a run's end. */
   readonly onDidDiagnose = this.diagnosed.event;
+  private readonly discovered = new vscode.EventEmitter<FolderTests>();
+  /** Fires after a folder's tests were collected (the whole folder). */
+  readonly onDidDiscover = this.discovered.event;
   private readonly coverage = new vscode.EventEmitter<FileLines[]>();
   /** Fires with the line coverage of each folder a Coverage run measured. */
   readonly onDidCoverage = this.coverage.event;
@@ -98,7 +101,7 @@ export class TestExplorer implements vscode.Disposable {
       for (const [t, reason] of this.toRediscover) {
         this.toRediscover.delete(t);
         this.log.info(`${t.folder.name}: re-discovering (${reason})`);
-        await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
+        await t.discover().then(() => this.discovered.fire(t), (e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
       }
     });
   }
@@ -155,7 +158,7 @@ export class TestExplorer implements vscode.Disposable {
     }
     // One folder at a time: discovery starts a Python process per folder, on two cores.
     for (const t of this.folders.values()) {
-      await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
+      await t.discover().then(() => this.discovered.fire(t), (e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
     }
   }
 
@@ -270,6 +273,7 @@ export class TestExplorer implements vscode.Disposable {
     for (const f of this.inFlight) f.cts.cancel();
     this.finished.dispose();
     this.diagnosed.dispose();
+    this.discovered.dispose();
     this.coverage.dispose();
     this.notified.dispose();
     for (const d of this.disposables) d.dispose();
