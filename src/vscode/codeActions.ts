@@ -22,7 +22,7 @@ export interface FixProof {
   message: string;
 }
 
-function context(tests: FolderTests): FixContext {
+export function fixContext(tests: FolderTests): FixContext {
   const root = tests.rootdir;
   return {
     read: (file) => {
@@ -39,7 +39,7 @@ function context(tests: FolderTests): FixContext {
   };
 }
 
-function workspaceEdit(tests: FolderTests, fixes: readonly Fix[]): vscode.WorkspaceEdit {
+export function workspaceEdit(tests: FolderTests, fixes: readonly Fix[]): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
   for (const fix of fixes) {
     for (const e of fix.edits) {
@@ -68,7 +68,7 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
       for (const d of ctx.diagnostics) {
         const site = this.sources.map((src) => src.siteOf(doc.uri, d)).find((x) => x !== undefined);
         if (!site) continue;
-        const fixes = await fixesFor(site.cause, context(site.tests));
+        const fixes = await fixesFor(site.cause, fixContext(site.tests));
         fixes.forEach((fix, i) => {
           const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
           a.diagnostics = [d];
@@ -95,7 +95,7 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
     const taken: Array<{ file: string; start: number; end: number }> = [];
     const seen = new Set<string>();
     for (const site of sites) {
-      const fix = (await fixesFor(site.cause, context(site.tests)))[0];
+      const fix = (await fixesFor(site.cause, fixContext(site.tests)))[0];
       if (!fix) continue;
       const spans = fix.edits.map((e) => ({ file: e.file, start: e.range.start.line * 1e6 + e.range.start.character, end: e.range.end.line * 1e6 + e.range.end.character, key: JSON.stringify(e) }));
       if (spans.some((s) => !seen.has(s.key) && taken.some((t) => t.file === s.file && s.start <= t.end && t.start <= s.end))) continue;

@@ -61,6 +61,12 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
     this.timer = setTimeout(() => this.redraw(), 50);
   }
 
+  /** Forgets every test's causes (a window that starts again). */
+  clear(): void {
+    this.byTest.clear();
+    this.redraw();
+  }
+
   /** After a reload: the causes the history keeps for the folder's tests (a run since wins). */
   restore(tests: FolderTests, rows: readonly ResultRow[]): number {
     let n = 0;

@@ -64,6 +64,12 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
           "tests/test_profile.py:5 factory-commits error",
         ]);
         assert.deepEqual(problems(clean.folder.uri.fsPath), [], "nothing on the clean project after its run");
+        // a window reload: the problems come back from the history store, at the same lines
+        const shown = at(problems(root));
+        a.findings.clear();
+        assert.ok(!problems(root).some((p) => p.kind === "polluter-test"), "cleared");
+        assert.equal(await a.restoreCauses(tests), 3);
+        await until("the restored problems", () => (JSON.stringify(at(problems(root))) === JSON.stringify(shown) ? true : undefined));
         const commits = problems(root).find((p) => p.kind === "factory-commits" && p.file === "factories.py");
         assert.deepEqual(commits?.related.filter((r) => r.endsWith("fails because of this")).sort(), [
           "tests/test_profile.py::test_deactivate_user fails because of this",
@@ -73,6 +79,22 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
         assert.ok(commits?.related.includes("tests/test_accounts.py::test_create_alice wrote the row that survived"), commits?.related.join("\n"));
         const d = vscode.languages.getDiagnostics(vscode.Uri.file(factories)).find((x) => x.range.start.line === 11);
         assert.match(String((d?.code as { target?: vscode.Uri } | undefined)?.target), /#cause-factory-commits$/);
+
+        // the Leaks view: the cause → the tests it breaks, with counts and history; the hover on the factory
+        const causesShown = a.leaks.getChildren();
+        const commitNode = causesShown.find((n) => n.kind === "cause" && n.site.cause.kind === "factory-commits");
+        assert.ok(commitNode, "factory-commits in the Leaks view");
+        const commitItem = await a.leaks.getTreeItem(commitNode);
+        assert.equal(commitItem.label, "factory-commits: UserFactory");
+        assert.match(String(commitItem.description), /^factories\.py:12 · breaks 3 tests/);
+        const victims = await Promise.all(a.leaks.getChildren(commitNode).map((n) => a.leaks.getTreeItem(n)));
+        assert.deepEqual(victims.map((v) => v.label), ["test_deactivate_user", "test_rename_user", "test_users_table_starts_empty", "test_bob_with_explicit_email", "test_create_alice"]);
+        assert.deepEqual(victims.slice(3).map((v) => v.description), ["wrote the row that survived", "wrote the row that survived"]);
+        assert.match(String(victims[0]?.description), /^failed \d+ of the last \d+ runs?/);
+        const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", vscode.Uri.file(factories), new vscode.Position(11, 8))) ?? [];
+        const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
+        assert.match(hoverText, /ORM Test Doctor — factory-commits\*\* \(breaks 3 tests now\)/);
+        assert.match(hoverText, /Leak history: in \d+ of the recent runs/);
 
         // the quick fixes on the factory's line: flush first (preferred), computed from the file as it is
         const doc = await vscode.workspace.openTextDocument(factories);
@@ -90,6 +112,15 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
           await vscode.commands.executeCommand("workbench.actions.view.problems");
           const problemsShot = await screenshot("problems-panel", { selector: ".markers-panel", text: "factory-commits" });
           assert.ok(problemsShot.ok, `${problemsShot.error ?? ""}\n${problemsShot.text ?? ""}`);
+          await vscode.commands.executeCommand("workbench.action.closePanel");
+          await vscode.commands.executeCommand("ormTestDoctor.leaks.focus");
+          const leaksShot = await screenshot("leaks-view", { selector: ".part.sidebar", text: "breaks 3 tests" });
+          assert.ok(leaksShot.ok, `${leaksShot.error ?? ""}\n${leaksShot.text ?? ""}`);
+          await vscode.window.showTextDocument(doc);
+          editor.selection = new vscode.Selection(11, 8, 11, 8);
+          await vscode.commands.executeCommand("editor.action.showHover");
+          const hoverShot = await screenshot("leak-hover", { selector: ".monaco-hover", text: "Leak history" });
+          assert.ok(hoverShot.ok, `${hoverShot.error ?? ""}\n${hoverShot.text ?? ""}`);
         }
 
         // apply it as the editor does: the edit, then its command (save + re-run)
