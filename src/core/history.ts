@@ -1,4 +1,7 @@
-// Run history in the store: every run and each test's result with its normalized failures.
+// Run history in the store: every run and each test's result with its normalized failures, its
+// causes and its place in the run's order; what the editor reads back after a reload, and the
+// flakiness and order dependence of a test over its last runs.
+import type { Cause } from "./causes/model";
 import type { Failure } from "./failures/model";
 import type { Store } from "./store";
 import { redact } from "./causes/redact";
@@ -8,32 +11,129 @@ export interface ResultRow {
   outcome: string;
   durationMs: number;
   failures: Failure[];
+  causes?: Cause[];
+  rootOf?: string;
 }
 
 export async function startRun(store: Store, root: string, at = new Date()): Promise<number> {
   return (await store.run("INSERT INTO runs (started_at, root) VALUES (?, ?)", [at.toISOString(), root])).lastID;
 }
 
+/** Causes may stay secret-free: URLs in them lose their passwords like failures do. */
+const json = (v: unknown[] | undefined): string | null => (v && v.length ? redact(JSON.stringify(v)) : null);
+
 export async function recordResult(store: Store, runId: number, r: ResultRow): Promise<void> {
   const failed = r.outcome === "failed" || r.outcome === "errored";
   await store.run(
-    `INSERT OR REPLACE INTO results (run_id, nodeid, outcome, duration_ms, failures) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO results (run_id, nodeid, outcome, duration_ms, failures, causes, root_of, seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM results WHERE run_id = ?))`,
     // database URLs in messages and SQL parameters keep no password
-    [runId, r.nodeid, r.outcome, r.durationMs, r.failures.length ? redact(JSON.stringify(r.failures)) : null],
+    [runId, r.nodeid, r.outcome, r.durationMs, json(r.failures), json(r.causes), r.rootOf ?? null, runId],
   );
   await store.run(`UPDATE runs SET ${failed ? "failed = failed + 1" : "passed = passed + 1"} WHERE id = ?`, [runId]);
+}
+
+/** Causes found after the result was recorded (at the run's end). */
+export async function recordCauses(store: Store, runId: number, nodeid: string, causes: Cause[], rootOf: string | null): Promise<void> {
+  await store.run("UPDATE results SET causes = ?, root_of = ? WHERE run_id = ? AND nodeid = ?", [json(causes), rootOf, runId, nodeid]);
 }
 
 export async function endRun(store: Store, runId: number, at = new Date()): Promise<void> {
   await store.run("UPDATE runs SET ended_at = ? WHERE id = ?", [at.toISOString(), runId]);
 }
 
+type Row = { nodeid: string; outcome: string; duration_ms: number | null; failures: string | null; causes: string | null; root_of: string | null };
+
+function toResult(r: Row): ResultRow {
+  return {
+    nodeid: r.nodeid,
+    outcome: r.outcome,
+    durationMs: r.duration_ms ?? 0,
+    failures: r.failures ? (JSON.parse(r.failures) as Failure[]) : [],
+    ...(r.causes ? { causes: JSON.parse(r.causes) as Cause[] } : {}),
+    ...(r.root_of ? { rootOf: r.root_of } : {}),
+  };
+}
+
 /** Results of the latest run of `root`, with failures parsed back. */
 export async function latestResults(store: Store, root: string): Promise<ResultRow[]> {
-  const rows = await store.all<{ nodeid: string; outcome: string; duration_ms: number | null; failures: string | null }>(
-    `SELECT nodeid, outcome, duration_ms, failures FROM results
+  const rows = await store.all<Row>(
+    `SELECT nodeid, outcome, duration_ms, failures, causes, root_of FROM results
      WHERE run_id = (SELECT MAX(id) FROM runs WHERE root = ?) ORDER BY nodeid`,
     [root],
   );
-  return rows.map((r) => ({ nodeid: r.nodeid, outcome: r.outcome, durationMs: r.duration_ms ?? 0, failures: r.failures ? (JSON.parse(r.failures) as Failure[]) : [] }));
+  return rows.map(toResult);
+}
+
+/** Each test's latest result with causes, over the last `runs` runs of `root` (a partial run
+ * leaves the others' results standing): what the editor shows again after a reload. */
+export async function standingCauses(store: Store, root: string, runs = 20): Promise<ResultRow[]> {
+  const rows = await store.all<Row>(
+    `SELECT r.nodeid, r.outcome, r.duration_ms, r.failures, r.causes, r.root_of FROM results r
+     JOIN (SELECT nodeid, MAX(run_id) AS run_id FROM results
+           WHERE run_id IN (SELECT id FROM runs WHERE root = ? ORDER BY id DESC LIMIT ?) GROUP BY nodeid) last
+       ON last.nodeid = r.nodeid AND last.run_id = r.run_id
+     WHERE r.causes IS NOT NULL ORDER BY r.nodeid`,
+    [root, runs],
+  );
+  return rows.map(toResult);
+}
+
+export interface TestHistory {
+  runs: number;
+  failed: number;
+  /** A test that ran before this one in every run it failed and in none it passed. */
+  alwaysAfter?: string;
+}
+
+/** A test's last `limit` results: how often it failed, and whether failing follows another test. */
+export async function testHistory(store: Store, root: string, nodeid: string, limit = 10): Promise<TestHistory> {
+  const mine = await store.all<{ run_id: number; outcome: string; seq: number | null }>(
+    `SELECT r.run_id, r.outcome, r.seq FROM results r JOIN runs ON runs.id = r.run_id
+     WHERE runs.root = ? AND r.nodeid = ? AND r.outcome != 'skipped' ORDER BY r.run_id DESC LIMIT ?`,
+    [root, nodeid, limit],
+  );
+  const failedRuns = mine.filter((m) => m.outcome === "failed" || m.outcome === "errored");
+  const out: TestHistory = { runs: mine.length, failed: failedRuns.length };
+  const passedRuns = mine.filter((m) => m.outcome === "passed");
+  if (failedRuns.length < 2 || passedRuns.length === 0 || failedRuns.some((m) => m.seq === null)) return out;
+  const before = async (m: { run_id: number; seq: number | null }) =>
+    new Set((await store.all<{ nodeid: string }>("SELECT nodeid FROM results WHERE run_id = ? AND seq < ?", [m.run_id, m.seq ?? 0])).map((r) => r.nodeid));
+  let common: Set<string> | undefined;
+  for (const m of failedRuns) {
+    const b = await before(m);
+    common = common ? new Set([...common].filter((x) => b.has(x))) : b;
+  }
+  for (const m of passedRuns) for (const x of await before(m)) common?.delete(x);
+  const [first] = [...(common ?? [])].sort();
+  return first ? { ...out, alwaysAfter: first } : out;
+}
+
+export interface CauseHistory {
+  cause: Cause;
+  /** Runs it appeared in, failing tests it explained over them, the last run's start. */
+  runs: number;
+  tests: string[];
+  lastSeen: string;
+}
+
+/** Every cause of the last `runs` runs of `root`, keyed by kind and place (for the Leaks view and hovers). */
+export async function causeHistory(store: Store, root: string, runs = 50): Promise<CauseHistory[]> {
+  const rows = await store.all<{ run_id: number; nodeid: string; causes: string; started_at: string }>(
+    `SELECT r.run_id, r.nodeid, r.causes, runs.started_at FROM results r JOIN runs ON runs.id = r.run_id
+     WHERE runs.root = ? AND r.causes IS NOT NULL AND r.run_id IN (SELECT id FROM runs WHERE root = ? ORDER BY id DESC LIMIT ?)`,
+    [root, root, runs],
+  );
+  const byKey = new Map<string, { cause: Cause; runs: Set<number>; tests: Set<string>; lastSeen: string }>();
+  for (const r of rows) {
+    for (const c of JSON.parse(r.causes) as Cause[]) {
+      const key = `${c.kind}|${c.file}|${c.line}|${c.symbol}`;
+      const e = byKey.get(key) ?? { cause: c, runs: new Set<number>(), tests: new Set<string>(), lastSeen: r.started_at };
+      e.runs.add(r.run_id);
+      e.tests.add(r.nodeid);
+      if (r.started_at > e.lastSeen) e.lastSeen = r.started_at;
+      byKey.set(key, e);
+    }
+  }
+  return [...byKey.values()].map((e) => ({ cause: e.cause, runs: e.runs.size, tests: [...e.tests].sort(), lastSeen: e.lastSeen })).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.tests.length - a.tests.length);
 }

@@ -12,6 +12,11 @@ const MIGRATIONS: readonly string[] = [
   // runs can be compared with earlier ones.
   `ALTER TABLE results ADD COLUMN failures TEXT;
    ALTER TABLE runs ADD COLUMN ended_at TEXT;`,
+  // The causes of a failing result (JSON array of causes/model.ts Cause), the test whose error a
+  // follow-on comes from, and the order the run reported its tests in (order dependence).
+  `ALTER TABLE results ADD COLUMN causes TEXT;
+   ALTER TABLE results ADD COLUMN root_of TEXT;
+   ALTER TABLE results ADD COLUMN seq INTEGER;`,
 ];
 
 const BUSY_MS = 2000;

@@ -1,5 +1,12 @@
 import * as vscode from "vscode";
+import { registerCodeActions } from "./codeActions";
 import { registerCommands } from "./commands";
+import { standingCauses } from "../core/history";
+import { readConfig } from "./config";
+import { CauseDiagnostics } from "./findings";
+import type { FolderTests } from "./folderTests";
+import { registerLeaks, type LeaksView } from "./leaksView";
+import { RiskDiagnostics } from "./risks";
 import { LevelledLog } from "./log";
 import { createTestController, type TestExplorer } from "./testController";
 
@@ -8,6 +15,11 @@ export interface OrmTestDoctorApi {
   readonly controller: vscode.TestController;
   readonly explorer: TestExplorer;
   readonly log: LevelledLog;
+  readonly findings: CauseDiagnostics;
+  readonly risks: RiskDiagnostics;
+  readonly leaks: LeaksView;
+  /** What a window reload does for a folder: its causes from the history store (tests call it). */
+  restoreCauses(t: FolderTests): Promise<number>;
 }
 
 let active: TestExplorer | undefined;
@@ -21,8 +33,33 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
     active = explorer;
     const controller = explorer.controller;
     registerCommands(context, explorer, log);
+    const findings = new CauseDiagnostics();
+    const risks = new RiskDiagnostics(explorer.indexes, findings, () => explorer.folderTests, log);
+    context.subscriptions.push(findings, risks, explorer.onDidDiagnose((d) => findings.record(d)));
+    registerCodeActions(context, explorer, [findings, risks], log);
+    const leaks = registerLeaks(context, findings, [findings, risks], explorer.history);
+    // after a reload, the causes of the last runs come back from the history store
+    const restoreCauses = async (t: FolderTests): Promise<number> => {
+      try {
+        const store = await explorer.history.open();
+        const n = store ? findings.restore(t, await standingCauses(store, readConfig(t.folder).cwd)) : 0;
+        if (n) log.info(`${t.folder.name}: ${n} failing test(s) with causes restored from the history`);
+        return n;
+      } catch (err) {
+        log.warn(`${t.folder.name}: causes not restored: ${String(err)}`);
+        return 0;
+      }
+    };
+    const restored = new Set<string>();
+    context.subscriptions.push(
+      explorer.onDidDiscover((t) => {
+        if (restored.has(t.folder.uri.toString())) return;
+        restored.add(t.folder.uri.toString());
+        void restoreCauses(t);
+      }),
+    );
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-    return { controller, explorer, log };
+    return { controller, explorer, log, findings, risks, leaks, restoreCauses };
   } catch (err) {
     // VS Code does not show activation errors to users; do it ourselves.
     const msg = err instanceof Error ? err.message : String(err);

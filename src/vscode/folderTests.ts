@@ -49,6 +49,11 @@ export class FolderTests {
 
   private probed: { key: string; found: Interpreter } | undefined;
 
+  /** The SQLAlchemy the folder's interpreter has (probed on the last discovery or run). */
+  get sqlalchemyVersion(): string | undefined {
+    return this.probed?.found.sqlalchemyVersion;
+  }
+
   /** The interpreter the last discovery or run used (sys.executable). */
   get interpreterPath(): string | undefined {
     return this.probed?.found.executable;

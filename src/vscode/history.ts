@@ -3,12 +3,15 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Log } from "./log";
-import { endRun, recordResult, startRun, type ResultRow } from "../core/history";
+import type { Cause } from "../core/causes";
+import { endRun, recordCauses, recordResult, startRun, type ResultRow } from "../core/history";
 import { HistoryStore } from "../core/historyStore";
 import type { Store } from "../core/store";
 
 export interface RunRecorder {
   result(r: ResultRow): void;
+  /** Causes found after the result was recorded (at the run's end). */
+  causes(nodeid: string, causes: Cause[], rootOf: string | null): void;
   end(): Promise<void>;
 }
 
@@ -38,6 +41,9 @@ export class History implements vscode.Disposable {
       return {
         result: (r) => {
           writes = writes.then(() => recordResult(store, id, r)).catch(fail);
+        },
+        causes: (nodeid, causes, rootOf) => {
+          writes = writes.then(() => recordCauses(store, id, nodeid, causes, rootOf)).catch(fail);
         },
         end: () => writes.then(() => endRun(store, id)).catch(fail),
       };

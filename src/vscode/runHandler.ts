@@ -9,7 +9,7 @@ import { exportCoverageJson, parseCoverageJson, type FileLines } from "../core/c
 import type { Message } from "../core/protocol";
 import { run, type PytestOptions } from "../core/runner";
 import type { Failure } from "../core/failures/model";
-import { addToRunFacts, diagnoseFacts, emptyRunFacts, type ProjectView } from "../core/causes";
+import { addToRunFacts, diagnoseFacts, emptyRunFacts, type Diagnosis, type ProjectView } from "../core/causes";
 import { Unexplained } from "../core/causes/late";
 import { foldReports, type FailureMessage } from "../core/testResult";
 import { causeMessage } from "./causeMessage";
@@ -30,6 +30,14 @@ export interface TestFinished {
   failures: Failure[];
 }
 export type RunMode = "run" | "coverage";
+
+/** A test's causes after its result (none when it passed or nothing explains it). */
+export interface TestDiagnosed {
+  tests: FolderTests;
+  item: vscode.TestItem;
+  nodeid: string;
+  diagnosis: Diagnosis | undefined;
+}
 
 /** Node ids to pass to pytest for the included items of one folder ([] = the whole folder). */
 export function selection(items: readonly vscode.TestItem[]): string[] {
@@ -76,6 +84,7 @@ export class RunReporter {
     private readonly tests: FolderTests,
     private readonly testRun: vscode.TestRun,
     private readonly onFinished?: (f: TestFinished) => void,
+    private readonly onDiagnosed?: (d: TestDiagnosed) => void,
   ) {}
 
   private readonly collected = new Map<string, Extract<Message, { type: "collected" }>>();
@@ -120,7 +129,8 @@ export class RunReporter {
         const cause = diagnosis && causeMessage(diagnosis, r.messages[0], this.tests.rootdir);
         if (cause) messages.splice(0, r.messages[0] && !r.messages[0].expected ? 1 : 0, cause);
         else this.unexplained.add({ item, error: r.messages[0], outcome: m.outcome, durationMs: r.durationMs }, failure);
-      }
+        this.onDiagnosed?.({ tests: this.tests, item, nodeid: m.nodeid, diagnosis: cause ? diagnosis : undefined });
+      } else if (m.outcome !== "skipped") this.onDiagnosed?.({ tests: this.tests, item, nodeid: m.nodeid, diagnosis: undefined });
       if (m.outcome === "passed") this.testRun.passed(item, r.durationMs);
       else if (m.outcome === "skipped") this.testRun.skipped(item);
       else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
@@ -141,6 +151,7 @@ export class RunReporter {
       if (!cause) continue;
       if (key.outcome === "failed") this.testRun.failed(key.item, cause, key.durationMs);
       else this.testRun.errored(key.item, cause, key.durationMs);
+      this.onDiagnosed?.({ tests: this.tests, item: key.item, nodeid: diagnosis.nodeid, diagnosis });
     }
     return found.length;
   }
@@ -149,6 +160,7 @@ export class RunReporter {
 /** What else hears about a run besides the TestRun. */
 export interface RunHooks {
   onFinished?: (f: TestFinished) => void;
+  onDiagnosed?: (d: TestDiagnosed) => void;
   onCoverage?: (files: FileLines[]) => void;
   history?: History;
   /** Pops up a message; absent under continuous run, where each run's TestRun shows its problem. */
@@ -167,7 +179,7 @@ export async function runFolder(
   log: Log,
   hooks: RunHooks = {},
 ): Promise<void> {
-  const { onFinished, onCoverage, history, notify, project } = hooks;
+  const { onFinished, onDiagnosed, onCoverage, history, notify, project } = hooks;
   const excluded = new Set(request.exclude ?? []);
   const enqueued: vscode.TestItem[] = [];
   for (const item of items) for (const leaf of leaves(item)) if (!excluded.has(leaf)) enqueued.push(leaf);
@@ -207,9 +219,18 @@ export async function runFolder(
     };
     recorder = await history?.begin(opts.cwd);
     const rec = recorder;
+    // a failing test's causes come just before its result; late ones (the run's end) after it
+    const causes = new Map<string, Diagnosis>();
+    const recorded = new Set<string>();
     const rep = (reporter = new RunReporter(tests, testRun, (f) => {
-      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures });
+      const d = causes.get(f.nodeid);
+      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures, ...(d ? { causes: d.causes, ...(d.rootOf ? { rootOf: d.rootOf } : {}) } : {}) });
+      recorded.add(f.nodeid);
       onFinished?.(f);
+    }, (d) => {
+      if (d.diagnosis && recorded.has(d.nodeid)) rec?.causes(d.nodeid, d.diagnosis.causes, d.diagnosis.rootOf);
+      else if (d.diagnosis) causes.set(d.nodeid, d.diagnosis);
+      onDiagnosed?.(d);
     }));
     void project?.().then((p) => (rep.project = p), () => undefined);
     const result = await run(runOpts, selection(items), (e) => {

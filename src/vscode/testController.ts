@@ -6,7 +6,7 @@ import type { FileLines } from "../core/coverage";
 import { FileLinesCoverage } from "./coverage";
 import { debugFolder, registerFallbackDebugger } from "./debug";
 import { FolderTests } from "./folderTests";
-import { groupByFolder, runFolder, type RunMode, type TestFinished } from "./runHandler";
+import { groupByFolder, runFolder, type RunMode, type TestDiagnosed, type TestFinished } from "./runHandler";
 import { History } from "./history";
 import { ProjectIndexes } from "./projectIndexes";
 import { DriftDiagnostics } from "./driftDiagnostics";
@@ -30,6 +30,12 @@ export class TestExplorer implements vscode.Disposable {
   private readonly finished = new vscode.EventEmitter<TestFinished>();
   /** Fires for every test result, from any profile. */
   readonly onDidFinishTest = this.finished.event;
+  private readonly diagnosed = new vscode.EventEmitter<TestDiagnosed>();
+  /** Fires with each test's causes after its result (undefined: none), and again for causes found at a run's end. */
+  readonly onDidDiagnose = this.diagnosed.event;
+  private readonly discovered = new vscode.EventEmitter<FolderTests>();
+  /** Fires after a folder's tests were collected (the whole folder). */
+  readonly onDidDiscover = this.discovered.event;
   private readonly coverage = new vscode.EventEmitter<FileLines[]>();
   /** Fires with the line coverage of each folder a Coverage run measured. */
   readonly onDidCoverage = this.coverage.event;
@@ -95,7 +101,7 @@ export class TestExplorer implements vscode.Disposable {
       for (const [t, reason] of this.toRediscover) {
         this.toRediscover.delete(t);
         this.log.info(`${t.folder.name}: re-discovering (${reason})`);
-        await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
+        await t.discover().then(() => this.discovered.fire(t), (e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
       }
     });
   }
@@ -152,7 +158,7 @@ export class TestExplorer implements vscode.Disposable {
     }
     // One folder at a time: discovery starts a Python process per folder, on two cores.
     for (const t of this.folders.values()) {
-      await t.discover().catch((e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
+      await t.discover().then(() => this.discovered.fire(t), (e: unknown) => this.log.error(`${t.folder.name}: discovery failed: ${String(e)}`));
     }
   }
 
@@ -189,6 +195,7 @@ export class TestExplorer implements vscode.Disposable {
       const groups = groupByFolder(request, [...this.folders.values()]);
       const hooks = {
         onFinished: (f: TestFinished) => this.finished.fire(f),
+        onDiagnosed: (d: TestDiagnosed) => this.diagnosed.fire(d),
         onCoverage: (files: FileLines[]) => this.coverage.fire(files),
         history: this.history,
         ...(continuous ? {} : { notify: (sev: "error" | "warning", msg: string) => this.notify(sev, msg) }),
@@ -265,6 +272,8 @@ export class TestExplorer implements vscode.Disposable {
   dispose(): void {
     for (const f of this.inFlight) f.cts.cancel();
     this.finished.dispose();
+    this.diagnosed.dispose();
+    this.discovered.dispose();
     this.coverage.dispose();
     this.notified.dispose();
     for (const d of this.disposables) d.dispose();

@@ -7,6 +7,8 @@ export interface Interpreter {
   executable: string; // sys.executable
   version: string; // "3.11.2"
   pytestVersion: string;
+  /** The installed SQLAlchemy ("2.0.40"), read from its metadata without importing it. */
+  sqlalchemyVersion?: string;
 }
 
 const PROBE = [
@@ -17,7 +19,11 @@ const PROBE = [
   "    v = None; err = '%s: %s' % (type(e).__name__, e)",
   "else:",
   "    err = None",
-  "print(json.dumps({'executable': sys.executable, 'version': sys.version.split()[0], 'pytest': v, 'error': err}))",
+  "try:",
+  "    from importlib.metadata import version as _version; sa = _version('sqlalchemy')",
+  "except Exception:",
+  "    sa = None",
+  "print(json.dumps({'executable': sys.executable, 'version': sys.version.split()[0], 'pytest': v, 'error': err, 'sqlalchemy': sa}))",
 ].join("\n");
 
 interface Probe {
@@ -25,6 +31,7 @@ interface Probe {
   version: string;
   pytest: string | null;
   error: string | null;
+  sqlalchemy?: string | null;
 }
 
 function probe(python: string, env: NodeJS.ProcessEnv, cwd: string | undefined): Promise<Probe | string> {
@@ -61,7 +68,7 @@ export async function findInterpreter(
       continue;
     }
     if (found.pytest === null) throw new RunnerError("pytest-missing", pytestMissing(candidate, `Python ${found.version}: ${found.error ?? ""}`).message);
-    return { path: candidate, executable: found.executable, version: found.version, pytestVersion: found.pytest };
+    return { path: candidate, executable: found.executable, version: found.version, pytestVersion: found.pytest, ...(found.sqlalchemy ? { sqlalchemyVersion: found.sqlalchemy } : {}) };
   }
   throw new RunnerError("interpreter-missing", interpreterMissing(tried.length ? tried : ["(no candidates)"]).message);
 }

@@ -42,7 +42,9 @@ export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
         const rows = facts.baselines.get(`${c.engine}|${c.table}`) ?? 0;
         if (rows > 0) {
           causes.push(...originCauses(facts, failure, c, what));
-          causes.push(...persistentCause(facts, c.engine, `the ${what} was there before this run wrote anything; ${c.table} already held ${rows} rows when this run first touched it`, 95));
+          // a committing _create may use its own session: the test's transaction cannot reach it
+          const ownCommit = c.at?.by.factory?.override?.commits === true;
+          causes.push(...persistentCause(facts, c.engine, `the ${what} was there before this run wrote anything; ${c.table} already held ${rows} rows when this run first touched it`, 95, ownCommit ? ["in-memory-database"] : undefined));
         }
       }
     }

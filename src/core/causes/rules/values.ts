@@ -78,7 +78,8 @@ export function valueCauses(facts: RunFacts, failure: Failure): Cause[] {
           kind: "sequence-reset",
           ...decl,
           evidence: `${where} is a factory.Sequence: its counter starts again at 0 every run, but ${db} kept the ${c.table} row with ${column} = ${shown} from an earlier run (${c.table} held ${facts.baselines.get(`${c.engine}|${c.table}`)} rows when this run first touched it).`,
-          fixes: ["in-memory-database", "transactional-fixture"],
+          // a committing _create may use its own session: the test's transaction cannot reach it
+          fixes: c.at?.by.factory?.override?.commits === true ? ["in-memory-database"] : ["in-memory-database", "transactional-fixture"],
           rank: 97,
         });
       }

@@ -1,6 +1,6 @@
 // Why a row written by another test was still there: the mechanism behind the writer's row (a
 // committing factory, a commit in the test, a fixture, pysqlite's savepoint, a file database).
-import type { Cause } from "../model";
+import type { Cause, FixId } from "../model";
 import { at, describeSite, relative, type RunFacts } from "../facts";
 import type { Frame, WriteSite } from "../../protocol";
 import { sessionStateCauses } from "./sessionState";
@@ -101,7 +101,7 @@ export function mechanismCauses(facts: RunFacts, w: RowWriter, rank: number): Ca
 }
 
 /** The tests' engine points at a database that outlives the run. */
-export function persistentCause(facts: RunFacts, engineId: string, why: string, rank: number): Cause[] {
+export function persistentCause(facts: RunFacts, engineId: string, why: string, rank: number, fixes: FixId[] = ["in-memory-database", "transactional-fixture"]): Cause[] {
   const engine = facts.engines.get(engineId);
   if (!engine?.persistent) return [];
   const fixture = engine.firstUse?.by.fixture;
@@ -113,7 +113,7 @@ export function persistentCause(facts: RunFacts, engineId: string, why: string, 
     ...where,
     symbol: engine.url,
     evidence: `The tests use ${what} (first used ${fixture ? `by fixture ${fixture.name}` : "here"}), which outlives the run: ${why}.`,
-    fixes: ["in-memory-database", "transactional-fixture"],
+    fixes,
     rank,
   }];
 }

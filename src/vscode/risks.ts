@@ -1,0 +1,101 @@
+// Before any run: warnings where the code leaks rows (core/causes/risks.ts), from the project index,
+// refreshed when it changes. A risk a run has already turned into a cause of the same kind in the
+// same file is not shown twice. Each kind has its own setting.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { risksOf, type Risk, type RiskKind } from "../core/causes/risks";
+import type { ProjectIndex } from "../core/index";
+import { causeLink, lineRange, SOURCE, type CauseDiagnostics, type CauseSite, type SiteSource } from "./findings";
+import type { FolderTests } from "./folderTests";
+import type { Log } from "./log";
+import type { ProjectIndexes } from "./projectIndexes";
+
+const SETTINGS: Record<RiskKind, string> = {
+  committingFactory: "risks.committingFactory",
+  constantUniqueValue: "risks.constantUniqueValue",
+  fileDatabase: "risks.fileDatabase",
+  classLevelSession: "risks.classLevelSession",
+};
+
+export class RiskDiagnostics implements vscode.Disposable, SiteSource {
+  private readonly collection = vscode.languages.createDiagnosticCollection("ormTestDoctor.risks");
+  private readonly byFolder = new Map<string, { folder: vscode.WorkspaceFolder; risks: Risk[] }>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    indexes: ProjectIndexes,
+    private readonly findings: CauseDiagnostics,
+    private readonly folderTests: () => readonly FolderTests[],
+    private readonly log: Log,
+  ) {
+    this.subscriptions.push(
+      indexes.onDidChange(({ folder, index }) => this.refresh(folder, index)),
+      findings.onDidChange(() => this.publish()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration("ormTestDoctor.risks")) return;
+        for (const f of vscode.workspace.workspaceFolders ?? []) void indexes.get(f).then((index) => this.refresh(f, index), () => undefined);
+      }),
+    );
+  }
+
+  private refresh(folder: vscode.WorkspaceFolder, index: ProjectIndex): void {
+    const config = vscode.workspace.getConfiguration("ormTestDoctor", folder.uri);
+    const started = Date.now();
+    try {
+      const risks = risksOf(index, (kind) => config.get<boolean>(SETTINGS[kind], true));
+      this.byFolder.set(folder.uri.toString(), { folder, risks });
+    } catch (err) {
+      this.log.warn(`${folder.name}: risk check failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const ms = Date.now() - started;
+    if (ms > 200) this.log.info(`${folder.name}: risk check took ${ms} ms`);
+    this.publish();
+  }
+
+  /** The risk a diagnostic of ours stands for, as a cause site without failing tests (for quick fixes). */
+  siteOf(uri: vscode.Uri, d: vscode.Diagnostic): CauseSite | undefined {
+    if (d.source !== SOURCE || typeof d.code !== "object") return undefined;
+    const kind = String(d.code.value);
+    return this.sitesIn(uri).find((s) => s.cause.line - 1 === d.range.start.line && s.cause.kind === kind);
+  }
+
+  sitesIn(uri: vscode.Uri): CauseSite[] {
+    const out: CauseSite[] = [];
+    for (const { folder, risks } of this.byFolder.values()) {
+      const tests = this.folderTests().find((t) => t.folder.uri.toString() === folder.uri.toString());
+      if (!tests) continue;
+      for (const risk of risks) {
+        const at = vscode.Uri.file(path.join(folder.uri.fsPath, risk.file));
+        if (at.toString() === uri.toString()) out.push({ cause: risk, tests, uri: at, victims: new Set(), polluters: new Set() });
+      }
+    }
+    return out;
+  }
+
+  all(): Risk[] {
+    return [...this.byFolder.values()].flatMap((f) => f.risks);
+  }
+
+  private publish(): void {
+    const shown = new Set(this.findings.all().map((s) => `${s.uri.toString()}|${s.cause.kind}`));
+    this.collection.clear();
+    const byUri = new Map<string, vscode.Diagnostic[]>();
+    for (const { folder, risks } of this.byFolder.values()) {
+      for (const r of risks) {
+        const uri = vscode.Uri.file(path.join(folder.uri.fsPath, r.file));
+        if (shown.has(`${uri.toString()}|${r.kind}`)) continue;
+        const d = new vscode.Diagnostic(lineRange(uri, Math.max(r.line - 1, 0)), r.evidence, vscode.DiagnosticSeverity.Warning);
+        d.source = SOURCE;
+        d.code = { value: r.kind, target: causeLink(r.kind) };
+        byUri.set(uri.toString(), [...(byUri.get(uri.toString()) ?? []), d]);
+      }
+    }
+    for (const [uri, ds] of byUri) this.collection.set(vscode.Uri.parse(uri), ds);
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+}
