@@ -114,6 +114,16 @@ export function generateSuite(dir: string, tests: number, perFile = 50): number 
   return tests;
 }
 
+/** The per-test worst case for the runner's overhead (issue #9): N parametrized cases that do
+ * nothing, so everything but pytest's own per-test work is ours. */
+export function generateTrivialSuite(dir: string, tests: number): number {
+  fs.mkdirSync(path.join(dir, "tests"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "pytest.ini"), "[pytest]\ntestpaths = tests\naddopts = -p no:cacheprovider\n");
+  const body = ["import pytest", "", "", `@pytest.mark.parametrize("i", range(${tests}))`, "def test_x(i):", "    assert True", ""];
+  fs.writeFileSync(path.join(dir, "tests", "test_trivial.py"), body.join("\n"));
+  return tests;
+}
+
 if (require.main === module) {
   const [dir, n] = process.argv.slice(2);
   if (!dir) {

@@ -1,27 +1,32 @@
-// Runner overhead benchmark: a generated N-test ORM suite (default 2,000) run, alternately,
+// Runner overhead benchmark, on two generated suites:
+//   orm     N tests over SQLAlchemy models and factory_boy factories (default 2,000);
+//   trivial N parametrized cases that do nothing (default 5,000): the per-test worst case (#9).
+// Each suite is run, alternately,
 // (a) as plain `python -m pytest -q -p no:cacheprovider` (output discarded) and
 // (b) through our run() from src/core/runner with the plugin, every event consumed as the VS Code
-//     adapter would (messages kept, outcomes folded, output kept).
+//     adapter would (messages kept, outcomes folded, output kept); with provenance tracing on
+//     (the default), off, or both (then (c) is tracing off).
 // Both Python stacks: legacy (/usr/bin/python3) and modern (PYTHONPATH=.cache/py-modern/...).
 //
-// Run: npx tsc -p test/tsconfig.json && node out/bench/runner.js [reps=5] [tests=2000] [stacks=legacy,modern]
-//      (or env BENCH_REPS / BENCH_TESTS / BENCH_STACKS; BENCH_PLUGIN_DIR for another plugin copy).
-//      Order per repetition alternates ab / ba. Reported: wall time, and CPU time (pytest's from
-//      /proc/self/stat cutime+cstime, plus Node's own for (b)), which a loaded machine disturbs less.
-import { spawn } from "node:child_process";
+// Run: npx tsc -p test/tsconfig.json && node out/bench/runner.js [reps=5] [tests] [stacks=legacy,modern]
+//      env BENCH_REPS / BENCH_TESTS / BENCH_STACKS as the arguments (tests: every suite's count);
+//      BENCH_SUITE=orm|trivial|both (default both); BENCH_TRACE=on|off|both (default on);
+//      BENCH_PLUGIN_DIR for another plugin copy (A/B comparisons).
+//      Order per repetition alternates ab / ba (abc / cba). Reported: wall time, and CPU time
+//      (pytest's from /proc/self/stat cutime+cstime, plus Node's own for (b)), which a loaded
+//      machine disturbs less.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Message } from "../src/core/protocol";
 import { run, type PytestOptions, type RunnerEvent } from "../src/core/runner";
-import { generateSuite } from "./genSuite";
+import { generateSuite, generateTrivialSuite } from "./genSuite";
+import { childCpuMs, loadavg, median, mergeEnv, PYTHON, runProcess } from "./proc";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const PYTHON = "/usr/bin/python3";
 const MODERN = path.join(REPO, ".cache", "py-modern", "usr", "lib", "python3", "dist-packages");
 const ARGS = ["-q", "-p", "no:cacheprovider"];
-// BENCH_PLUGIN_DIR: another copy of python/ (e.g. an older plugin, for A/B comparisons)
 const PLUGIN_DIR = process.env["BENCH_PLUGIN_DIR"] ?? path.join(REPO, "python");
 
 interface Stack {
@@ -29,55 +34,22 @@ interface Stack {
   env: Record<string, string | undefined>;
 }
 
+interface Suite {
+  name: "orm" | "trivial";
+  tests: number;
+  generate: (dir: string, tests: number) => number;
+}
+
+/** plain pytest, or our runner with tracing on or off */
+type Variant = "plain" | "ours" | "ours-notrace";
+
 interface Sample {
   ms: number;
-  /** CPU (user+sys) of pytest and its children, from /proc/self/stat cutime+cstime (10 ms ticks). */
-  childCpuMs: number;
+  /** pytest's CPU (user+sys), plus Node's own for our runner */
+  cpuMs: number;
+  pyCpuMs: number;
+  nodeCpuMs: number;
   load: string;
-}
-
-interface StackResult {
-  stack: string;
-  plain: Sample[];
-  ours: Sample[];
-  nodeCpuMs: number[]; // Node-side CPU (user+sys) during each (b) run
-}
-
-/** CPU time of this process's reaped children (Linux: /proc/self/stat cutime + cstime), in ms. */
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-function childCpuMs(): number {
-  try {
-    const stat = fs.readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[13]) + Number(f[14])) * TICK_MS; // fields 16, 17 (cutime, cstime)
-  } catch {
-    return NaN;
-  }
-}
-
-function loadavg(): string {
-  try {
-    return fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return os.loadavg().map((x) => x.toFixed(2)).join(" ");
-  }
-}
-
-function plainEnv(stack: Stack): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...stack.env })) if (v !== undefined) env[k] = v;
-  return env;
-}
-
-/** (a) plain pytest, output discarded. */
-function runPlain(stack: Stack, cwd: string): Promise<{ ms: number; childCpuMs: number; code: number | null }> {
-  const c0 = childCpuMs();
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ["-m", "pytest", ...ARGS], { cwd, env: plainEnv(stack), stdio: ["ignore", "ignore", "ignore"] });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ ms: performance.now() - t0, childCpuMs: childCpuMs() - c0, code }));
-  });
 }
 
 interface Folded {
@@ -94,8 +66,8 @@ interface Folded {
 }
 
 /** (b) our runner, consuming every event as the adapter does. */
-async function runOurs(stack: Stack, cwd: string): Promise<Folded> {
-  const opts: PytestOptions = { python: PYTHON, cwd, pluginDir: PLUGIN_DIR, args: ARGS, env: stack.env };
+async function runOurs(stack: Stack, cwd: string, trace: boolean): Promise<Folded> {
+  const opts: PytestOptions = { python: PYTHON, cwd, pluginDir: PLUGIN_DIR, args: ARGS, env: stack.env, trace };
   const kept: Message[] = [];
   const output: string[] = [];
   const outcomes: Record<string, number> = {};
@@ -124,11 +96,10 @@ async function runOurs(stack: Stack, cwd: string): Promise<Folded> {
   const res = await run(opts, [], onEvent);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const child = childCpuMs() - c0;
   const folded: Folded = {
     ms,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    childCpuMs: child,
+    childCpuMs: childCpuMs() - c0,
     finished,
     outcomes,
     messages: kept.length,
@@ -140,99 +111,117 @@ async function runOurs(stack: Stack, cwd: string): Promise<Folded> {
   return folded;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  if (n === 0) return NaN;
-  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
-
 const min = (xs: number[]): number => Math.min(...xs);
 const max = (xs: number[]): number => Math.max(...xs);
 const f0 = (x: number): string => x.toFixed(0);
+const LABEL: Record<Variant, string> = { plain: "(a) plain", ours: "(b) ours", "ours-notrace": "(c) no-trace" };
 
-async function benchStack(stack: Stack, cwd: string, reps: number, tests: number): Promise<StackResult> {
-  console.log(`\n== ${stack.name} ==`);
-  // warm-up (pyc caches, page cache), not counted
-  const wa = await runPlain(stack, cwd);
-  const wb = await runOurs(stack, cwd);
-  console.log(`warm-up: plain ${f0(wa.ms)} ms (exit ${wa.code}), ours ${f0(wb.ms)} ms (exit ${wb.exitCode}, ${wb.finished} finished)`);
-  const result: StackResult = { stack: stack.name, plain: [], ours: [], nodeCpuMs: [] };
+/** One run of a variant; undefined when it did not end as expected. */
+async function once(v: Variant, stack: Stack, cwd: string, tests: number, tag: string): Promise<Sample | undefined> {
+  const load = loadavg();
+  if (v === "plain") {
+    const a = await runProcess(PYTHON, ["-m", "pytest", ...ARGS], { cwd, env: mergeEnv(stack.env) });
+    console.log(`${tag} ${LABEL[v].padEnd(13)} ${f0(a.ms)} ms  cpu ${f0(a.cpuMs)} ms  exit ${a.code}  load ${load}`);
+    return a.code === 0 ? { ms: a.ms, cpuMs: a.cpuMs, pyCpuMs: a.cpuMs, nodeCpuMs: 0, load } : undefined;
+  }
+  const b = await runOurs(stack, cwd, v === "ours");
+  const ok = b.finished === tests && b.outcomes["passed"] === tests && b.protocolErrors === 0 && b.exitCode === 0 && b.problem === undefined;
+  console.log(
+    `${tag} ${LABEL[v].padEnd(13)} ${f0(b.ms)} ms  cpu ${f0(b.childCpuMs)} ms  exit ${b.exitCode}  load ${load}  ` +
+      `finished ${b.finished} ${JSON.stringify(b.outcomes)} msgs ${b.messages} protoErr ${b.protocolErrors} node-cpu ${f0(b.cpuMs)} ms` +
+      (ok ? "" : `  ** CHECK FAILED ${b.problem ?? ""}`),
+  );
+  return ok ? { ms: b.ms, cpuMs: b.childCpuMs + b.cpuMs, pyCpuMs: b.childCpuMs, nodeCpuMs: b.cpuMs, load } : undefined;
+}
+
+type Results = Map<Variant, Sample[]>;
+
+async function benchStack(stack: Stack, suite: Suite, cwd: string, reps: number, variants: Variant[]): Promise<Results> {
+  console.log(`\n== ${suite.name} ${suite.tests} / ${stack.name} ==`);
+  for (const v of variants) await once(v, stack, cwd, suite.tests, "warm-up"); // pyc caches, page cache
+  const results: Results = new Map(variants.map((v) => [v, []]));
   let failures = 0;
   for (let r = 0; r < reps; r++) {
-    const order: Array<"a" | "b"> = r % 2 === 0 ? ["a", "b"] : ["b", "a"];
-    for (const which of order) {
-      const load = loadavg();
-      if (which === "a") {
-        const a = await runPlain(stack, cwd);
-        if (a.code !== 0) failures++;
-        result.plain.push({ ms: a.ms, childCpuMs: a.childCpuMs, load });
-        console.log(`rep ${r + 1} (a) plain pytest: ${f0(a.ms)} ms  cpu ${f0(a.childCpuMs)} ms  exit ${a.code}  load ${load}`);
-      } else {
-        const b = await runOurs(stack, cwd);
-        const ok = b.finished === tests && b.outcomes["passed"] === tests && b.protocolErrors === 0 && b.exitCode === 0 && b.problem === undefined;
-        if (!ok) failures++;
-        result.ours.push({ ms: b.ms, childCpuMs: b.childCpuMs, load });
-        result.nodeCpuMs.push(b.cpuMs);
-        console.log(
-          `rep ${r + 1} (b) run():         ${f0(b.ms)} ms  cpu ${f0(b.childCpuMs)} ms  exit ${b.exitCode}  load ${load}  ` +
-            `finished ${b.finished} ${JSON.stringify(b.outcomes)} msgs ${b.messages} protoErr ${b.protocolErrors} node-cpu ${f0(b.cpuMs)} ms` +
-            (ok ? "" : `  ** CHECK FAILED ${b.problem ?? ""}`),
-        );
-      }
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+      const s = await once(v, stack, cwd, suite.tests, `rep ${r + 1}`);
+      if (s) results.get(v)!.push(s);
+      else failures++;
     }
   }
   if (failures > 0) {
-    console.log(`!! ${failures} run(s) did not end as expected (all ${tests} passed, exit 0)`);
+    console.log(`!! ${failures} run(s) did not end as expected (all ${suite.tests} passed, exit 0); left out of the figures`);
     process.exitCode = 1;
-  } else console.log(`verified: every (b) run saw ${tests} finished messages, all passed, no protocol errors`);
-  return result;
+  } else console.log(`verified: every run of ours saw ${suite.tests} finished messages, all passed, no protocol errors`);
+  return results;
+}
+
+/** Prints the figures; returns the ratio lines (printed together at the end). */
+function summary(suite: Suite, stack: string, results: Results): string[] {
+  const row = (name: string, xs: number[]): void =>
+    console.log(`${stack.padEnd(7)} ${name.padEnd(18)} ${f0(median(xs)).padStart(7)} ${f0(min(xs)).padStart(7)} ${f0(max(xs)).padStart(7)}   ${xs.map(f0).join(" ")}`);
+  const plain = results.get("plain") ?? [];
+  const ratios: string[] = [];
+  for (const [v, xs] of results) {
+    row(`${LABEL[v]} wall`, xs.map((s) => s.ms));
+    row(`${LABEL[v]} CPU`, xs.map((s) => s.cpuMs));
+  }
+  for (const [v, xs] of results) {
+    if (v === "plain" || xs.length === 0 || plain.length === 0) continue;
+    const a = plain.map((s) => s.ms);
+    const b = xs.map((s) => s.ms);
+    const ca = plain.map((s) => s.cpuMs);
+    const cb = xs.map((s) => s.cpuMs);
+    const paired = b.slice(0, a.length).map((x, i) => x / a[i]!);
+    ratios.push(
+      `${suite.name.padEnd(7)} ${stack.padEnd(6)} ${v.padEnd(12)} wall ${(median(b) / median(a)).toFixed(3)} (min/min ${(min(b) / min(a)).toFixed(3)}, paired ${median(paired).toFixed(3)})` +
+        `   CPU ${(median(cb) / median(ca)).toFixed(3)} (min/min ${(min(cb) / min(ca)).toFixed(3)}; pytest alone ${(median(xs.map((s) => s.pyCpuMs)) / median(ca)).toFixed(3)}, ` +
+        `Node ${f0(median(xs.map((s) => s.nodeCpuMs)))} ms)   load ${plain[0]?.load ?? ""} → ${xs[xs.length - 1]?.load ?? ""}`,
+    );
+  }
+  return ratios;
 }
 
 async function main(): Promise<void> {
   const reps = Number(process.argv[2] ?? process.env["BENCH_REPS"] ?? 5);
-  const tests = Number(process.argv[3] ?? process.env["BENCH_TESTS"] ?? 2000);
+  const testsArg = process.argv[3] ?? process.env["BENCH_TESTS"];
   const wanted = (process.argv[4] ?? process.env["BENCH_STACKS"] ?? "legacy,modern").split(",");
+  const suiteArg = process.env["BENCH_SUITE"] ?? "both";
+  const traceArg = process.env["BENCH_TRACE"] ?? "on";
   const all: Stack[] = [
     { name: "legacy", env: {} },
     { name: "modern", env: { PYTHONPATH: MODERN } },
   ];
   const stacks = all.filter((s) => wanted.includes(s.name));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-runner-bench-"));
-  try {
-    generateSuite(dir, tests);
-    console.log(`plugin: ${PLUGIN_DIR}`);
-    console.log(`suite: ${tests} tests in ${dir}; ${reps} reps per variant, interleaved; ${os.cpus().length} cores; load ${loadavg()}`);
-    const results: StackResult[] = [];
-    for (const s of stacks) results.push(await benchStack(s, dir, reps, tests));
+  const suites: Suite[] = [
+    { name: "orm" as const, tests: 2000, generate: generateSuite },
+    { name: "trivial" as const, tests: 5000, generate: generateTrivialSuite },
+  ].filter((s) => suiteArg === "both" || suiteArg === s.name);
+  if (testsArg !== undefined) for (const s of suites) s.tests = Number(testsArg);
+  const variants: Variant[] = traceArg === "off" ? ["plain", "ours-notrace"] : traceArg === "both" ? ["plain", "ours", "ours-notrace"] : ["plain", "ours"];
+  if (suites.length === 0 || stacks.length === 0) throw new Error(`nothing to run: BENCH_SUITE=${suiteArg}, stacks ${wanted.join(",")}`);
 
-    console.log("\n== summary ==  (a) plain pytest, (b) run(); wall ms; CPU ms = pytest process user+sys (b: + Node's own CPU)");
-    console.log("stack   what          median     min     max  spread   runs");
-    const row = (stack: string, name: string, xs: number[]): void =>
-      console.log(`${stack.padEnd(7)} ${name.padEnd(12)} ${f0(median(xs)).padStart(7)} ${f0(min(xs)).padStart(7)} ${f0(max(xs)).padStart(7)} ${f0(max(xs) - min(xs)).padStart(7)}   ${xs.map(f0).join(" ")}`);
-    for (const r of results) {
-      const a = r.plain.map((s) => s.ms);
-      const b = r.ours.map((s) => s.ms);
-      const ca = r.plain.map((s) => s.childCpuMs);
-      const cb = r.ours.map((s, i) => s.childCpuMs + r.nodeCpuMs[i]!);
-      row(r.stack, "(a) wall", a);
-      row(r.stack, "(b) wall", b);
-      row(r.stack, "(a) CPU", ca);
-      row(r.stack, "(b) CPU", cb);
-      const paired = a.map((x, i) => b[i]! / x);
-      console.log(
-        `${r.stack.padEnd(7)} WALL ratio median(b)/median(a) = ${(median(b) / median(a)).toFixed(3)}   min(b)/min(a) = ${(min(b) / min(a)).toFixed(3)}   ` +
-          `median of paired ratios = ${median(paired).toFixed(3)}`,
-      );
-      console.log(
-        `${r.stack.padEnd(7)} CPU  ratio median(b)/median(a) = ${(median(cb) / median(ca)).toFixed(3)}   min(b)/min(a) = ${(min(cb) / min(ca)).toFixed(3)}   ` +
-          `(pytest alone: ${(median(r.ours.map((s) => s.childCpuMs)) / median(ca)).toFixed(3)}; Node median ${f0(median(r.nodeCpuMs))} ms)   load ${r.plain[0]?.load ?? ""} → ${r.ours[r.ours.length - 1]?.load ?? ""}`,
-      );
+  console.log(`plugin: ${PLUGIN_DIR}`);
+  console.log(`${reps} reps per variant, interleaved; ${os.cpus().length} cores; load ${loadavg()}`);
+  const done: Array<[Suite, string, Results]> = [];
+  for (const suite of suites) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `otd-runner-bench-${suite.name}-`));
+    try {
+      suite.generate(dir, suite.tests);
+      for (const s of stacks) done.push([suite, s.name, await benchStack(s, suite, dir, reps, variants)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    console.log(`load at end: ${loadavg()}`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+  console.log("\n== summary ==  wall ms; CPU ms = pytest process user+sys (ours: + Node's own CPU)");
+  console.log("stack   what                median     min     max   runs");
+  const ratios: string[] = [];
+  for (const [suite, stack, results] of done) {
+    console.log(`-- ${suite.name} (${suite.tests} tests)`);
+    ratios.push(...summary(suite, stack, results));
+  }
+  console.log("\n== ours / plain ==  median ratios (wall, CPU)");
+  for (const line of ratios) console.log(line);
+  console.log(`load at end: ${loadavg()}`);
 }
 
 main().catch((err: unknown) => {

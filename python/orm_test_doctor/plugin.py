@@ -3,12 +3,13 @@ process or the pytest-xdist controller. xdist workers only attach error data to 
 (`report.orm_test_doctor`), which xdist carries to the controller with the report.
 
 Messages are written in batches (see transport.py). Sent at once, with everything before them:
-hello, collect_error, collection_finished, started (so a crash always names the running test),
-a failed report, a failed/errored finished, every finished under xdist (another worker may keep
-the controller silent for long), session_finished; and whatever is pending when the test loop
-ends. Anything else waits at most until the next of those, or ~100 ms / 256 messages. So a hard
-crash (SIGKILL, segfault, os._exit) can lose only the passing/skipped phase reports of the test
-that was running (its `started` and every earlier `finished` have gone out)."""
+hello, collect_error, collection_finished, a failed report, a failed/errored finished, every
+finished under xdist (another worker may keep the controller silent for long), session_finished;
+and whatever is pending when the test loop ends. Anything else waits at most until the next of
+those, or ~100 ms / 256 messages. Waiting lines are in the spill (spill.py), which the runner
+reads after a hard crash (SIGKILL, segfault, os._exit) or while pytest is quiet, so none is lost
+and a running test is seen running. Without a spill `started` goes out at once too (a crash
+then loses at most the skipped phase reports of the test that was running)."""
 
 import os
 import re
@@ -16,23 +17,21 @@ import sys
 
 import pytest
 
-from . import SOCKET_ENV, TRACE_ENV
-from .errors import error_data
-from .transport import Channel
-from .tree import collected_messages, tree_from_ids
+from . import PROTOCOL_VERSION, SOCKET_ENV, SPILL_ENV, tracing
+from .transport import Channel, encode as _encode, json_str as _json_str
+from .tree import collected_messages, run_lines, tree_from_ids
 
 ATTR = "orm_test_doctor"
 PROV_ATTR = "orm_test_doctor_provenance"
 
 _channel = None  # set in pytest_configure of the reporting process
-_state = {}  # nodeid -> {"phases": {when: outcome}, "duration": float, "wasxfail": bool}
+_state = {}  # nodeid -> [{when: outcome}, duration, worker], until its `finished`
 _finished = set()
 _xdist_collected = [False]
 _root = [None]
 _abs_cache = {}
 _enabled_flag = [None]
 _urgent_finish = [False]  # every `finished` goes out at once (xdist controller)
-_tracer = [None]  # provenance.Tracer in every process that runs tests (xdist workers too)
 
 
 def _enabled():
@@ -55,9 +54,10 @@ def _send(msg_type, flush=False, **fields):
 def pytest_configure(config):
     global _channel
     _enabled_flag[0] = None
-    _start_tracer(config)
+    if _enabled():
+        tracing.configure(config)
     if _enabled() and not _is_worker(config):
-        _channel = Channel(os.environ[SOCKET_ENV])
+        _channel = Channel(os.environ[SOCKET_ENV], os.environ.get(SPILL_ENV))
         _state.clear()
         _finished.clear()
         _abs_cache.clear()
@@ -66,32 +66,9 @@ def pytest_configure(config):
         _root[0] = str(getattr(config, "rootpath", None) or config.rootdir)
 
 
-def _start_tracer(config):
-    if not _enabled() or os.environ.get(TRACE_ENV, "1") == "0" or _tracer[0] is not None:
-        return
-    try:
-        import sqlalchemy  # noqa: F401  (no SQLAlchemy, nothing to trace)
-    except ImportError:
-        return
-    try:
-        from .provenance import Tracer
-
-        tracer = Tracer(str(getattr(config, "rootpath", None) or config.rootdir))
-    except Exception as exc:  # the run goes on untraced
-        sys.stderr.write("orm_test_doctor: tracing unavailable: %r\n" % (exc,))
-        return
-    try:
-        tracer.install()
-    except Exception as exc:
-        tracer.fail(exc)
-    _tracer[0] = tracer
-
-
 def pytest_unconfigure(config):
     global _channel
-    tracer, _tracer[0] = _tracer[0], None
-    if tracer is not None:
-        tracer.uninstall()
+    tracing.unconfigure(config)
     if _channel is not None and not _is_worker(config):
         _channel.close()
         _channel = None
@@ -105,6 +82,7 @@ def _xdist_workers(config):
 
 
 def pytest_sessionstart(session):
+    tracing.sessionstart(session)
     if _channel is None:
         return
     config = session.config
@@ -150,8 +128,11 @@ def pytest_collection_finish(session):
     if _channel is None:
         return
     # full source ranges for discovery only: a run does not use them (see collected_messages)
-    for msg in collected_messages(session.items, ranges=bool(session.config.option.collectonly)):
-        _send("collected", **msg)
+    if session.config.option.collectonly:
+        for msg in collected_messages(session.items, ranges=True):
+            _send("collected", **msg)
+    else:
+        _channel.send_lines(run_lines(session.items, _encode, _json_str, PROTOCOL_VERSION))
     _send("collection_finished", True, count=len(session.items))
 
 
@@ -174,89 +155,43 @@ def pytest_xdist_node_collection_finished(node, ids):
 # --- running -----------------------------------------------------------------------------------
 
 
-# --- provenance --------------------------------------------------------------------------------
+_raised = {}  # (nodeid, when) -> excinfo of a phase that raised, until its report is annotated
 
 
-def _traced_phase(item, phase):
-    tracer = _tracer[0]
-    if tracer is not None and tracer.enabled:
-        try:
-            if phase == "setup":
-                tracer.site.register_test(item)
-            tracer.start(item.nodeid, phase)
-        except Exception as exc:  # never break the user's run
-            tracer.fail(exc)
-    return tracer
-
-
-def _traced(item, phase):
-    """The body of the three phase hookwrappers: the tracer knows the test and phase inside."""
-    tracer = _traced_phase(item, phase)
-    yield
-    if tracer is not None:
-        tracer.stop()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item):
-    yield from _traced(item, "setup")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    yield from _traced(item, "call")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    yield from _traced(item, "teardown")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_fixture_setup(fixturedef, request):
-    tracer = _tracer[0]
-    if tracer is not None and tracer.enabled:
-        try:
-            tracer.site.register_fixture(fixturedef)
-        except Exception as exc:
-            tracer.fail(exc)
-    yield
-
-
-def _attach_provenance(item, report):
-    tracer = _tracer[0]
-    if tracer is None:
-        return
-    try:
-        tracer.check_survivors()
-        summary = tracer.summary()
-    except Exception as exc:
-        tracer.fail(exc)
-        summary = {"warning": tracer.warning}
-    if summary:
-        setattr(report, PROV_ATTR, summary)
-
-
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    outcome = yield
-    if call.when == "teardown":
-        try:
-            _attach_provenance(item, outcome.get_result())
-        except Exception:
-            pass  # the report itself failed: nothing of ours to add
-    if not _enabled() or call.excinfo is None:
+    # A plain hook, not a wrapper around the report's making (a wrapper costs about three plain
+    # hook calls, paid for every phase of every test, #9): it keeps the exception for _annotate.
+    if call.when == "setup" and _raised:
+        _raised.clear()  # reports that were never logged nor serialized
+    excinfo = call.excinfo
+    if excinfo is not None and _enabled() and not excinfo.errisinstance(pytest.skip.Exception):
+        _raised[(item.nodeid, call.when)] = excinfo
+
+
+def _annotate(report):
+    """Our data on a report, attached before it travels (xdist worker, pytest-forked child) and
+    before we send it: the error data of its exception, and at teardown the test's provenance."""
+    if report.when == "teardown":
+        summary = tracing.take_summary(report.nodeid)  # the tracer's hooks (tracing.py) made it
+        if summary:
+            setattr(report, PROV_ATTR, summary)
+    excinfo = _raised.pop((report.nodeid, report.when), None) if _raised else None
+    if excinfo is None:
         return
     try:
-        report = outcome.get_result()
-        if call.excinfo.errisinstance(pytest.skip.Exception):
-            return
-        setattr(report, ATTR, error_data(call.excinfo.value))
+        from .errors import error_data  # on the first failure: a passing run never needs it
+
+        setattr(report, ATTR, error_data(excinfo.value))
     except Exception as exc:  # never break the run for our extra data
-        try:
-            setattr(outcome.get_result(), ATTR, {"chain": [{"type": "orm_test_doctor.InternalError", "message": repr(exc)}], "frames": []})
-        except Exception:
-            pass
+        setattr(report, ATTR, {"chain": [{"type": "orm_test_doctor.InternalError", "message": repr(exc)}], "frames": []})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_to_serializable(config, report):
+    # a report made where it is not logged (pytest-forked's child runs with log=False)
+    if getattr(report, "when", None) in _PHASES:
+        _annotate(report)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -267,19 +202,55 @@ def pytest_runtestloop(session):
 
 
 def pytest_runtest_logstart(nodeid, location):
-    _send("started", True, nodeid=nodeid)
+    if tracing.waiting[0] and "sqlalchemy" in sys.modules:
+        tracing.start()  # imported where tracing.py's finder could not see it
+    # at once, so that a crash names the running test, unless the spill keeps it for the runner
+    if _channel is not None:
+        _channel.send_line(_STARTED % _json_str(nodeid), not _channel.spills)
 
 
+_STARTED = '{"v": %d, "type": "started", "nodeid": %%s}\n' % PROTOCOL_VERSION
+
+
+_PHASES = frozenset(("setup", "call", "teardown"))
+
+
+@pytest.hookimpl(tryfirst=True)  # annotated before xdist's worker sends it on
 def pytest_runtest_logreport(report):
+    when = report.when
+    if _raised or when == "teardown":
+        _annotate(report)
     if _channel is None:
         return
-    when = report.when if report.when in ("setup", "call", "teardown") else "call"  # xdist crash: "???"
-    fields = {
-        "nodeid": report.nodeid,
-        "when": when,
-        "outcome": report.outcome,
-        "duration": float(getattr(report, "duration", 0) or 0),
-    }
+    nodeid = report.nodeid
+    outcome = report.outcome
+    duration = getattr(report, "duration", 0) or 0
+    node = getattr(report, "node", None)  # xdist: the worker it came from
+    worker = _worker(node) if node is not None else None
+    if when not in _PHASES:
+        when = "call"  # an xdist worker crash: "???"
+    # A phase that passed with nothing to show is not sent: `finished` has its outcome and
+    # duration. That is 3 of the 5 messages of a passing test.
+    data = getattr(report, ATTR, None)
+    if outcome != "passed" or report.longrepr or report.sections or data is not None or hasattr(report, "wasxfail"):
+        _send_report(report, when, float(duration), data, worker)
+    prov = getattr(report, PROV_ATTR, None)
+    if prov is not None and isinstance(prov, dict) and prov:
+        _send("provenance", nodeid=nodeid, **(dict(prov, worker=worker) if worker else prov))
+
+    state = _state.get(nodeid)
+    if state is None:
+        _state[nodeid] = [{when: outcome}, duration, worker]
+    else:
+        state[0][when] = outcome
+        state[1] += duration
+        state[2] = worker or state[2]
+    if when == "teardown" or report.when not in _PHASES:
+        _finish(nodeid)
+
+
+def _send_report(report, when, duration, data, worker):
+    fields = {"nodeid": report.nodeid, "when": when, "outcome": report.outcome, "duration": duration}
     text = _clip(_longrepr_text(report.longrepr))
     if text:
         fields["longrepr"] = text
@@ -289,42 +260,28 @@ def pytest_runtest_logreport(report):
     sections = [[str(t), _clip(str(c))] for t, c in getattr(report, "sections", []) or []]
     if sections:
         fields["sections"] = sections
-    data = getattr(report, ATTR, None)
     if isinstance(data, dict):
         fields["error"] = data
     if hasattr(report, "wasxfail"):
         fields["wasxfail"] = True
-    worker = _worker(report)
     if worker:
         fields["worker"] = worker
     _send("report", report.outcome == "failed", **fields)
-    prov = getattr(report, PROV_ATTR, None)
-    if isinstance(prov, dict) and prov:
-        _send("provenance", nodeid=report.nodeid, **(dict(prov, worker=worker) if worker else prov))
-
-    state = _state.setdefault(report.nodeid, {"phases": {}, "duration": 0.0, "wasxfail": False})
-    state["phases"][when] = report.outcome
-    state["duration"] += fields["duration"]
-    state["wasxfail"] = state["wasxfail"] or hasattr(report, "wasxfail")
-    if worker:
-        state["worker"] = worker
-    if report.when == "teardown" or report.when not in ("setup", "call"):
-        _finish(report.nodeid)
 
 
-def pytest_runtest_logfinish(nodeid, location):
-    _finish(nodeid)
+_FINISHED = '{"v": %d, "type": "finished", "nodeid": %%s, "outcome": "%%s", "duration": %%r%%s}\n' % PROTOCOL_VERSION
 
 
 def _finish(nodeid):
     if _channel is None or nodeid in _finished or nodeid not in _state:
         return
     _finished.add(nodeid)
-    state = _state.pop(nodeid)
-    fields = {"nodeid": nodeid, "outcome": aggregate(state["phases"]), "duration": state["duration"]}
-    if "worker" in state:
-        fields["worker"] = state["worker"]
-    _send("finished", _urgent_finish[0] or fields["outcome"] in ("failed", "errored"), **fields)
+    phases, duration, worker = _state.pop(nodeid)
+    outcome = aggregate(phases)
+    duration = float(duration)
+    # the one message of every test: formatted, not built and encoded as a dict
+    line = _FINISHED % (_json_str(nodeid), outcome, duration, ', "worker": %s' % _json_str(worker) if worker else "")
+    _channel.send_line(line, _urgent_finish[0] or outcome in ("failed", "errored"))
 
 
 def aggregate(phases):
@@ -372,10 +329,7 @@ def _location(location):
     return {"file": _abs(str(path)), "line": line if isinstance(line, int) else 0, "function": str(domain or "")}
 
 
-def _worker(report):
-    node = getattr(report, "node", None)
-    if node is None:
-        return None
+def _worker(node):
     gateway = getattr(node, "gateway", None)
     return str(getattr(gateway, "id", "")) or None
 

@@ -25,8 +25,22 @@ def is_catalog(dialect, name):
     return lowered in _CATALOGS or (dialect == "postgresql" and lowered.startswith("pg_"))
 
 
+_READ_CACHE = {}  # (statement, dialect) -> tables: a suite sends the same few SELECTs again and again
+_READ_CACHE_MAX = 4096
+
+
 def tables_read(statement, dialect):
     """User tables a SELECT names: [(schema or None, table)], catalogs left out."""
+    key = (statement, dialect)
+    tables = _READ_CACHE.get(key)
+    if tables is None:
+        if len(_READ_CACHE) >= _READ_CACHE_MAX:
+            _READ_CACHE.clear()
+        tables = _READ_CACHE[key] = tuple(_tables_read(statement, dialect))
+    return tables
+
+
+def _tables_read(statement, dialect):
     out = []
     for first, second in _TABLES_RE.findall(statement):
         schema, name = (first, second) if second else (None, first)

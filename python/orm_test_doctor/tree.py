@@ -184,6 +184,16 @@ def collected_messages(items, ranges=True):
         yield from _item_messages(item, parent, seen, ends)
 
 
+def _group(item):
+    """(nodeid of the synthetic function node of a parametrized case, its name), or (None, None)."""
+    name = item.name
+    original = getattr(item, "originalname", None) or name.split("[")[0]
+    suffix = name[len(original):] if name.startswith(original) else ""
+    if getattr(item, "callspec", None) is not None and suffix.startswith("[") and item.nodeid.endswith(suffix):
+        return item.nodeid[: len(item.nodeid) - len(suffix)], original
+    return None, None
+
+
 def _item_messages(item, parent, seen, ends=None):
     location = getattr(item, "location", None) or (None, None, None)
     first_line = location[1] if isinstance(location[1], int) else None
@@ -194,11 +204,8 @@ def _item_messages(item, parent, seen, ends=None):
     base = {"file": _path(item)}
     if rng:
         base["range"] = rng
-    name = item.name
-    original = getattr(item, "originalname", None) or name.split("[")[0]
-    suffix = name[len(original):] if name.startswith(original) else ""
-    if getattr(item, "callspec", None) is not None and suffix.startswith("[") and item.nodeid.endswith(suffix):
-        group = item.nodeid[: len(item.nodeid) - len(suffix)]
+    group, original = _group(item)
+    if group is not None:
         if group not in seen:
             seen.add(group)
             msg = dict(base, nodeid=group, kind="function", name=original)
@@ -219,6 +226,90 @@ def _item_messages(item, parent, seen, ends=None):
     if markers:
         msg["markers"] = markers
     yield msg
+
+
+def run_lines(items, encode, quote, version):
+    """collected_messages(items, ranges=False) as JSON lines (`encode` a dict, `quote` a str),
+    cheaper: a run sends one per test (#9). Items of one parent share its chain, file and marker
+    work, and items are formatted, not built as dicts; an item of another shape goes the dict way."""
+    seen = set()
+    head = '{"v": %d, "type": "collected", "nodeid": ' % version
+    last_parent = parent = None
+    last_path = file = None
+    parent_marks = ()
+    for item in items:
+        if item.parent is not last_parent or last_parent is None:  # the parent's chain, once
+            last_parent = item.parent
+            parent = None
+            for node in item.listchain()[1:-1]:
+                if _kind(node) is None:
+                    continue
+                if node.nodeid not in seen:
+                    seen.add(node.nodeid)
+                    yield encode(_parent_message(node, parent, version)) + "\n"
+                parent = node.nodeid
+            parent_marks = _chain_marker_names(last_parent)
+        location = getattr(item, "location", None) or (None, None, None)
+        line = location[1]
+        path = getattr(item, "path", None)
+        if type(line) is not int or path is None or not isinstance(item.nodeid, str) or not isinstance(item.name, str):
+            for msg in _item_messages(item, parent, seen):
+                yield encode(dict(msg, v=version, type="collected")) + "\n"
+            continue
+        if path is not last_path:
+            last_path, file = path, quote(_path(item))
+        tail = ', "file": %s, "range": {"line": %d}' % (file, line)
+        item_parent = parent
+        group, original = _group(item)
+        if group is not None:
+            if group not in seen:
+                seen.add(group)
+                up = ', "parent": %s' % quote(parent) if parent is not None else ""
+                yield '%s%s, "kind": "function", "name": %s%s%s}\n' % (head, quote(group), quote(original), tail, up)
+            item_parent = group
+        if item.nodeid in seen:
+            continue
+        seen.add(item.nodeid)
+        kind = "case" if group is not None else "function"
+        up = ', "parent": %s' % quote(item_parent) if item_parent is not None else ""
+        marks = _item_marker_names(item, parent_marks)
+        if marks:
+            up += ', "markers": [%s]' % ", ".join(map(quote, marks))
+        yield '%s%s, "kind": "%s", "name": %s%s%s}\n' % (head, quote(item.nodeid), kind, quote(item.name), tail, up)
+
+
+def _parent_message(node, parent, version):
+    """A file's or class's message as collected_messages makes it with ranges=False."""
+    kind = _kind(node)
+    msg = {"v": version, "type": "collected", "nodeid": node.nodeid, "kind": kind, "name": node.name, "file": _path(node)}
+    if kind == "file":
+        msg["range"] = {"line": 0}
+    if parent is not None:
+        msg["parent"] = parent
+    return msg
+
+
+def _chain_marker_names(node):
+    """Marker names of node and its parents, in iter_markers' order (the node first)."""
+    names = []
+    while node is not None:
+        for mark in getattr(node, "own_markers", ()):
+            if mark.name not in names and mark.name != "parametrize":
+                names.append(mark.name)
+        node = getattr(node, "parent", None)
+    return names
+
+
+def _item_marker_names(item, parent_marks):
+    """_markers(item) with its parents' names known: iter_markers goes item first, then up."""
+    own = getattr(item, "own_markers", None)
+    if not own:
+        return parent_marks
+    names = []
+    for mark in own:
+        if mark.name not in names and mark.name != "parametrize":
+            names.append(mark.name)
+    return names + [n for n in parent_marks if n not in names]
 
 
 def tree_from_ids(ids):

@@ -88,7 +88,7 @@ def test_aggregated_outcomes(project):
 def test_reports_per_phase(project):
     res = project(OUTCOMES).run()
     fail = res.reports(F + "test_fail")
-    assert [fail[w]["outcome"] for w in ("setup", "call", "teardown")] == ["passed", "failed", "passed"]
+    assert list(fail) == ["call"] and fail["call"]["outcome"] == "failed"  # passing phases: nothing to tell
     assert "assert 1 == 2" in fail["call"]["longrepr"]
     assert fail["call"]["error"]["chain"][0]["type"] == "AssertionError"
     frame = fail["call"]["error"]["frames"][-1]
@@ -110,6 +110,16 @@ def test_reports_per_phase(project):
 
     passed = res.reports(F + "test_pass")["call"]
     assert ["Captured stdout call", "hello from a passing test\n"] in passed["sections"]
+    assert res.reports(F + "test_pass")["teardown"]["outcome"] == "passed"  # its sections again
+    assert "setup" not in res.reports(F + "test_pass")
+    assert res.reports(F + "test_xpass")["call"]["wasxfail"] is True
+
+
+def test_a_quiet_passing_test_is_started_and_finished_only(project):
+    res = project({"test_q.py": "import time\n\ndef test_q():\n    time.sleep(0.02)\n"}).run("-q")
+    mine = [m for m in res.messages if m.get("nodeid") == "test_q.py::test_q" and m["type"] != "collected"]
+    assert [m["type"] for m in mine] == ["started", "finished"]
+    assert mine[1]["outcome"] == "passed" and mine[1]["duration"] >= 0.02  # the phases' durations summed
 
 
 def test_collected_tree(project):
@@ -150,7 +160,8 @@ def _essence(res):
     for m in res.messages:
         if m["type"] in ("collected", "started", "finished", "collect_error", "collection_finished"):
             keep.append((m["type"], m.get("nodeid"), m.get("outcome"), m.get("kind"), str(m.get("range"))))
-        elif m["type"] == "report":
+        elif m["type"] == "report" and (m["outcome"] != "passed" or m.get("wasxfail")):
+            # a passing phase is reported only for what it shows (captured output: not with -s)
             keep.append((m["type"], m["nodeid"], m["when"], m["outcome"], bool(m.get("error"))))
     return keep
 

@@ -9,6 +9,9 @@ export const PROTOCOL_VERSION = 1;
 export const SOCKET_ENV = "ORM_TEST_DOCTOR_SOCKET";
 /** "0" turns the plugin's runtime provenance off (python/orm_test_doctor/provenance.py). */
 export const TRACE_ENV = "ORM_TEST_DOCTOR_TRACE";
+/** A file the plugin maps and copies its not-yet-sent lines to (python/orm_test_doctor/spill.py,
+ * src/core/runner/spill.ts). Given one, it sends `started` with the next batch, not at once. */
+export const SPILL_ENV = "ORM_TEST_DOCTOR_SPILL";
 
 export type Phase = "setup" | "call" | "teardown";
 export type Outcome = "passed" | "failed" | "skipped";
@@ -146,7 +149,10 @@ export type Message =
   | { v: number; type: "collect_error"; nodeid: string; file?: string; message: string; longrepr: string }
   | { v: number; type: "collection_finished"; count: number }
   | { v: number; type: "started"; nodeid: string; worker?: string }
+  // A phase's report: sent when it did not pass, or passed with something to show (captured
+  // output, xpass). A quiet passing phase sends none; its time is in `finished`'s duration.
   | { v: number; type: "report"; nodeid: string; when: Phase; outcome: Outcome; duration: number; longrepr?: string; location?: Frame; sections?: Array<[string, string]>; error?: ErrorData; wasxfail?: boolean; worker?: string }
+  // duration: of all the test's phases, in seconds
   | { v: number; type: "finished"; nodeid: string; outcome: "passed" | "failed" | "errored" | "skipped"; duration: number; worker?: string }
   | ({ v: number; type: "provenance"; nodeid: string; worker?: string } & Provenance)
   | { v: number; type: "session_finished"; exitstatus: number };

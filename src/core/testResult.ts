@@ -56,8 +56,11 @@ function messageOf(r: Report, rootdir: string, failure: Failure | undefined): Fa
   return { text: withDb, stack, ...(location ? { location } : {}), ...(cmp ?? {}) };
 }
 
-/** Folds the setup/call/teardown reports of one test into its result. */
-export function foldReports(reports: readonly Report[], rootdir: string): TestResult {
+type Finished = Extract<Message, { type: "finished" }>;
+
+/** Folds the setup/call/teardown reports of one test into its result. The duration is its
+ * `finished` message's when given: a quiet passing phase sends no report (protocol.ts). */
+export function foldReports(reports: readonly Report[], rootdir: string, finished?: Finished): TestResult {
   let outcome = "passed" as TestOutcome;
   let durationMs = 0;
   const messages: FailureMessage[] = [];
@@ -74,5 +77,6 @@ export function foldReports(reports: readonly Report[], rootdir: string): TestRe
       outcome = "skipped";
     }
   }
+  if (finished !== undefined) durationMs = finished.duration * 1000;
   return { outcome, durationMs, messages, failures };
 }

@@ -119,7 +119,7 @@ export class RunReporter {
     if (m.type === "started") this.testRun.started(item);
     else if (m.type === "report") this.reports.set(m.nodeid, [...(this.reports.get(m.nodeid) ?? []), m]);
     else {
-      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir);
+      const r = foldReports(this.reports.get(m.nodeid) ?? [], this.tests.rootdir, m); // m: the whole duration
       this.reports.delete(m.nodeid);
       const messages = r.messages.map(toTestMessage);
       const failure = r.failures[0];

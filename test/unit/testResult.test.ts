@@ -23,6 +23,13 @@ describe("test results from reports", () => {
     assert.equal(Math.round(r.durationMs), 500);
   });
 
+  it("takes the test's duration from its finished message: quiet passing phases send no report", () => {
+    const finished = { v, type: "finished" as const, nodeid: base.nodeid, outcome: "failed" as const, duration: 0.75 };
+    const r = foldReports([{ ...base, when: "call", outcome: "failed", duration: 0.5, longrepr: "E   boom" }], "/p", finished);
+    assert.equal(r.outcome, "failed");
+    assert.equal(Math.round(r.durationMs), 750);
+  });
+
   it("places the message on the deepest frame in user code and reads expected/actual", () => {
     const frames = [
       { file: "/p/tests/test_a.py", line: 9, function: "test_x" },

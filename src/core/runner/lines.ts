@@ -41,9 +41,15 @@ export class LineSplitter {
 
   /** The stream ended: a last line without "\n" still counts. */
   end(): void {
+    const rest = this.takeRest();
+    if (rest.trim() !== "") this.onLine(rest);
+  }
+
+  /** The stream ended: its last line without "\n", for the caller to judge. */
+  takeRest(): string {
     const rest = this.pending + this.decoder.end();
     this.pending = "";
-    if (!this.dropping && rest.trim() !== "") this.onLine(rest);
+    return this.dropping ? "" : rest;
   }
 }
 

@@ -8,6 +8,8 @@ import * as path from "node:path";
 export interface MessageServer {
   /** Value for ORM_TEST_DOCTOR_SOCKET. */
   readonly address: string;
+  /** The private folder of a Unix socket (removed by close()), for other files of the run. */
+  readonly dir: string | undefined;
   /** Resolves when every connection so far has ended, or after timeoutMs. */
   drain(timeoutMs: number): Promise<void>;
   close(): void;
@@ -73,6 +75,7 @@ export async function listen(newConnection: () => Connection, tmp?: string): Pro
 
   return {
     address,
+    dir,
     async drain(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
