@@ -5,7 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { fixEdit } from "../core/drift";
 import { fixesFor, type Fix, type FixContext } from "../core/fixes";
+import type { DriftDiagnostics } from "./driftDiagnostics";
 import type { CauseSite, SiteSource } from "./findings";
 import type { FolderTests } from "./folderTests";
 import type { Log } from "./log";
@@ -114,8 +116,32 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
   }
 }
 
+/** Drift findings' own edits (rename a field, declare a required column, the closest enum member). */
+export class DriftFixProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  constructor(private readonly drift: DriftDiagnostics) {}
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const d of ctx.diagnostics) {
+      const finding = this.drift.findingAt(doc.uri, d);
+      const e = finding && fixEdit(finding, doc.getText());
+      if (!e) continue;
+      const a = new vscode.CodeAction(e.title.replace(/`/g, ""), vscode.CodeActionKind.QuickFix);
+      a.diagnostics = [d];
+      a.isPreferred = true;
+      a.edit = new vscode.WorkspaceEdit();
+      a.edit.replace(doc.uri, new vscode.Range(e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character), e.newText);
+      actions.push(a);
+    }
+    return actions;
+  }
+}
+
 export function registerCodeActions(context: vscode.ExtensionContext, explorer: TestExplorer, sources: readonly SiteSource[], log: Log): void {
   context.subscriptions.push(
+    vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new DriftFixProvider(explorer.drift), { providedCodeActionKinds: DriftFixProvider.kinds }),
     vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new CauseFixProvider(sources), { providedCodeActionKinds: CauseFixProvider.kinds }),
     vscode.commands.registerCommand(PROVE_COMMAND, async (arg: { folder: string; victims: string[]; polluters: string[]; files: string[] }) => {
       for (const file of arg.files) {

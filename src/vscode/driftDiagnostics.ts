@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { DriftFindings, type Finding } from "../core/drift";
 import type { ProjectIndex } from "../core/index";
+import { lineRange } from "./findings";
 import type { Log } from "./log";
 import type { ProjectIndexes } from "./projectIndexes";
 
@@ -23,6 +24,16 @@ export class DriftDiagnostics implements vscode.Disposable {
         for (const f of vscode.workspace.workspaceFolders ?? []) void this.checkFolder(f);
       }),
     );
+  }
+
+  /** The finding a drift diagnostic stands for (quick fixes read its edit). */
+  findingAt(uri: vscode.Uri, d: vscode.Diagnostic): Finding | undefined {
+    if (d.source !== "ORM Test Doctor" || typeof d.code !== "object") return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const known = folder && this.byFolder.get(folder.uri.toString());
+    if (!folder || !known) return undefined;
+    const file = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join("/");
+    return (known.byFile.get(file) ?? []).find((f) => f.line - 1 === d.range.start.line && f.kind === String((d.code as { value: unknown }).value));
   }
 
   private enabled(folder: vscode.WorkspaceFolder): boolean {
@@ -67,7 +78,8 @@ export class DriftDiagnostics implements vscode.Disposable {
     });
     for (const [file, findings] of known) {
       if (!findings.length) continue;
-      this.collection.set(vscode.Uri.file(path.join(root, file)), findings.map(toDiagnostic));
+      const uri = vscode.Uri.file(path.join(root, file));
+      this.collection.set(uri, findings.map((f) => toDiagnostic(uri, f)));
     }
   }
 
@@ -77,9 +89,8 @@ export class DriftDiagnostics implements vscode.Disposable {
   }
 }
 
-function toDiagnostic(f: Finding): vscode.Diagnostic {
-  const line = Math.max(f.line - 1, 0);
-  const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), f.evidence, vscode.DiagnosticSeverity.Warning);
+function toDiagnostic(uri: vscode.Uri, f: Finding): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(lineRange(uri, Math.max(f.line - 1, 0)), f.evidence, vscode.DiagnosticSeverity.Warning);
   d.source = "ORM Test Doctor";
   d.code = { value: f.kind, target: vscode.Uri.parse(README) };
   return d;

@@ -5,6 +5,7 @@ import { standingCauses } from "../core/history";
 import { readConfig } from "./config";
 import { CauseDiagnostics } from "./findings";
 import type { FolderTests } from "./folderTests";
+import { registerLeakedRows } from "./leakedRows";
 import { registerLeaks, type LeaksView } from "./leaksView";
 import { RiskDiagnostics } from "./risks";
 import { LevelledLog } from "./log";
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
     context.subscriptions.push(findings, risks, explorer.onDidDiagnose((d) => findings.record(d)));
     registerCodeActions(context, explorer, [findings, risks], log);
     const leaks = registerLeaks(context, findings, [findings, risks], explorer.history);
+    registerLeakedRows(context, explorer, findings, log);
     // after a reload, the causes of the last runs come back from the history store
     const restoreCauses = async (t: FolderTests): Promise<number> => {
       try {

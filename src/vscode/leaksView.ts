@@ -55,7 +55,7 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
       item.description = `${c.file}:${c.line} · breaks ${n} test${n === 1 ? "" : "s"}${past ? ` · in ${past.runs} run${past.runs === 1 ? "" : "s"}, last ${when(past.lastSeen)}` : ""}`;
       item.tooltip = new vscode.MarkdownString().appendText(c.evidence);
       item.iconPath = new vscode.ThemeIcon("warning", new vscode.ThemeColor("list.warningForeground"));
-      item.contextValue = c.fixes.length ? "cause.fixable" : "cause";
+      item.contextValue = `cause${c.kind === "persistent-database" ? ".database" : ""}${c.fixes.length ? ".fixable" : ""}`;
       item.command = { command: "vscode.open", title: "Open", arguments: [node.site.uri, { selection: new vscode.Range(c.line - 1, 0, c.line - 1, 0) }] };
       return item;
     }

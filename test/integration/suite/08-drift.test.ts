@@ -45,6 +45,10 @@ describe("Check Factories Against Models", function () {
     const d = vscode.languages.getDiagnostics(vscode.Uri.file(path.join(drift, "factories.py"))).find((x) => x.range.start.line + 1 === 45);
     assert.match(d?.message ?? "", /did you mean `holder_name`\?/);
     assert.equal(d?.severity, vscode.DiagnosticSeverity.Warning);
+    // its quick fix is the finding's own edit (code actions need the document open)
+    await vscode.workspace.openTextDocument(path.join(drift, "factories.py"));
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", vscode.Uri.file(path.join(drift, "factories.py")), d && new vscode.Range(d.range.start, d.range.start), vscode.CodeActionKind.QuickFix.value)) ?? [];
+    assert.ok(actions.some((x) => /^Rename \w+ to holder_name$/.test(x.title) && x.isPreferred), actions.map((x) => x.title).join("\n"));
 
     // fix the unknown field in PolicyFactory and save: the watcher updates the index, the warning goes
     const rename = findings.find((f) => f.file === "factories.py" && f.line === 45);

@@ -4,10 +4,14 @@
 // is offered, applied, saved and proven by the automatic re-run; then the run's problems are gone
 // and the risk the code still has (the constant email) shows as a warning of its own.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { FixProof } from "../../../src/vscode/codeActions";
+
+const repo = process.env["ORM_TD_REPO"] ?? path.resolve(__dirname, "..", "..", "..", "..");
 import { api, configure, folder, runAndWait, screenshot, setArgs, STACKS, until, useStack } from "./helpers";
 
 interface Problem {
@@ -156,4 +160,44 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
       }
     });
   }
+});
+
+describe("leaked rows of a SQLite test database on disk", function () {
+  this.timeout(120_000);
+
+  it("shows them read-only, and purges them only when the user agrees, after a backup", async () => {
+    await api();
+    // rollback_file_db's own run leaves its rows in test.db (the leak it demonstrates)
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-rows-")), "rollback_file_db");
+    fs.cpSync(path.join(repo, "test", "fixtures", "projects", "rollback_file_db"), dir, { recursive: true, filter: (src) => !src.endsWith(".db") && !src.includes("__pycache__") });
+    spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider"], { cwd: dir, encoding: "utf8" });
+    const file = path.join(dir, "test.db");
+    const before = fs.readFileSync(file);
+    const tables = (await vscode.commands.executeCommand("ormTestDoctor.showLeakedRows", file)) as Array<{ table: string; count: number }>;
+    assert.ok(tables.some((t) => t.table === "users" && t.count > 0), JSON.stringify(tables));
+    assert.ok(vscode.workspace.textDocuments.some((d) => d.languageId === "markdown" && d.getText().startsWith("# Leaked rows in test.db")));
+    assert.deepEqual(fs.readFileSync(file), before, "showing changes nothing");
+
+    const asked: string[] = [];
+    const real = vscode.window.showWarningMessage;
+    const answer = (a: string | undefined) => ((message: string) => {
+      asked.push(message);
+      return Promise.resolve(a);
+    }) as unknown as typeof vscode.window.showWarningMessage;
+    try {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = answer(undefined); // the user cancels
+      assert.equal(await vscode.commands.executeCommand("ormTestDoctor.purgeLeakedRows", file), undefined);
+      assert.deepEqual(fs.readFileSync(file), before, "cancelled: nothing changed");
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = answer("Back Up and Delete Rows");
+      const done = (await vscode.commands.executeCommand("ormTestDoctor.purgeLeakedRows", file)) as { backup: string; deleted: Record<string, number> };
+      assert.match(asked[0] ?? "", /^Delete \d+ rows? from users \(\d+\) in test\.db\?$/);
+      assert.ok((done.deleted["users"] ?? 0) > 0);
+      assert.deepEqual(fs.readFileSync(done.backup), before, "the backup is the file as it was");
+      const after = (await vscode.commands.executeCommand("ormTestDoctor.showLeakedRows", file)) as unknown[];
+      assert.deepEqual(after, []);
+    } finally {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = real;
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    }
+  });
 });
