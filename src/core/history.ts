@@ -96,7 +96,8 @@ export async function testHistory(store: Store, root: string, nodeid: string, li
   const failedRuns = mine.filter((m) => m.outcome === "failed" || m.outcome === "errored");
   const out: TestHistory = { runs: mine.length, failed: failedRuns.length };
   const passedRuns = mine.filter((m) => m.outcome === "passed");
-  if (failedRuns.length < 2 || passedRuns.length === 0 || failedRuns.some((m) => m.seq === null)) return out;
+  // runs recorded before the order was kept cannot say what ran before
+  if (failedRuns.length < 2 || passedRuns.length === 0 || mine.some((m) => m.seq === null)) return out;
   const before = async (m: { run_id: number; seq: number | null }) =>
     new Set((await store.all<{ nodeid: string }>("SELECT nodeid FROM results WHERE run_id = ? AND seq < ?", [m.run_id, m.seq ?? 0])).map((r) => r.nodeid));
   let common: Set<string> | undefined;

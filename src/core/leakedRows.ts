@@ -1,6 +1,6 @@
 // The rows a SQLite test database kept after its tests: every test should leave it as it found
 // it, so what is in it at rest leaked. Shown read-only; purged only on request, after the file
-// (with its WAL) was copied to a timestamped backup. Migration bookkeeping is never touched.
+// (with its WAL) was copied to a timestamped backup under the write lock. Migration bookkeeping is never touched.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sqlite3 = require("sqlite3");
@@ -54,7 +54,7 @@ export function backupName(file: string, at: Date): string {
 /** Deletes every row of `only` (default: every table with rows) after a backup; returns both. */
 export async function purgeLeakedRows(file: string, only?: readonly string[], at = new Date()): Promise<{ backup: string; deleted: Record<string, number> }> {
   const backup = backupName(file, at);
-  for (const suffix of ["", "-wal", "-shm"]) if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, backup + suffix, fs.constants.COPYFILE_EXCL);
+  if (fs.existsSync(backup)) throw Object.assign(new Error(`EEXIST: ${backup} exists already; nothing was changed`), { code: "EEXIST" });
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
     const d = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(d)));
   });
@@ -65,8 +65,10 @@ export async function purgeLeakedRows(file: string, only?: readonly string[], at
   const deleted: Record<string, number> = {};
   try {
     await run("PRAGMA foreign_keys = OFF");
+    // the write lock first: no test can commit between the backup and the delete
     await run("BEGIN IMMEDIATE");
     try {
+      for (const suffix of ["", "-wal"]) if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, backup + suffix, fs.constants.COPYFILE_EXCL);
       for (const table of await tables(db)) {
         if (only && !only.includes(table)) continue;
         const n = await run(`DELETE FROM ${quoteName(table)}`);

@@ -29,7 +29,8 @@ export function fixContext(tests: FolderTests): FixContext {
   return {
     read: (file) => {
       const abs = path.resolve(root, file);
-      const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === abs);
+      const key = vscode.Uri.file(abs).toString();
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
       if (open) return open.getText();
       try {
         return fs.readFileSync(abs, "utf8");
@@ -81,7 +82,8 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
         });
       }
     }
-    if (ctx.only?.contains(FIX_ALL) || ctx.only?.intersects(FIX_ALL)) {
+    // never on save (codeActionsOnSave asks automatically): rewriting a fixture needs a user's click
+    if (ctx.triggerKind === vscode.CodeActionTriggerKind.Invoke && (ctx.only?.contains(FIX_ALL) || ctx.only?.intersects(FIX_ALL))) {
       const all = await this.fixAll(doc.uri);
       if (all) actions.push(all);
     }
@@ -90,7 +92,8 @@ export class CauseFixProvider implements vscode.CodeActionProvider {
 
   /** The preferred fix of every cause in the file, as one edit (fixes that would overlap wait for the next time). */
   private async fixAll(uri: vscode.Uri): Promise<vscode.CodeAction | undefined> {
-    const sites = this.sources.flatMap((src) => src.sitesIn(uri));
+    // causes of a run only: what a re-run can prove
+    const sites = this.sources.flatMap((src) => src.sitesIn(uri)).filter((s) => s.victims.size > 0);
     const tests = sites[0]?.tests;
     if (!tests) return undefined;
     const chosen: Fix[] = [];
@@ -145,7 +148,7 @@ export function registerCodeActions(context: vscode.ExtensionContext, explorer: 
     vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new CauseFixProvider(sources), { providedCodeActionKinds: CauseFixProvider.kinds }),
     vscode.commands.registerCommand(PROVE_COMMAND, async (arg: { folder: string; victims: string[]; polluters: string[]; files: string[] }) => {
       for (const file of arg.files) {
-        const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === vscode.Uri.file(file).toString());
         if (doc?.isDirty) await doc.save();
       }
       const tests = explorer.folderTests.find((t) => t.folder.uri.toString() === arg.folder);

@@ -52,8 +52,12 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
   /** Fires after the problems were redrawn. */
   readonly onDidChange = this.changed.event;
 
+  /** Tests with a result in this window: the history never overrides them. */
+  private readonly seen = new Set<string>();
+
   record(d: TestDiagnosed): void {
     const key = `${d.tests.folder.uri.toString()}|${d.nodeid}`;
+    this.seen.add(key);
     if (d.diagnosis && d.diagnosis.causes.length > 0) this.byTest.set(key, { tests: d.tests, item: d.item, diagnosis: d.diagnosis });
     else if (!this.byTest.delete(key)) return;
     // one redraw per burst of results
@@ -64,6 +68,7 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
   /** Forgets every test's causes (a window that starts again). */
   clear(): void {
     this.byTest.clear();
+    this.seen.clear();
     this.redraw();
   }
 
@@ -74,7 +79,7 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
       const key = `${tests.folder.uri.toString()}|${r.nodeid}`;
       const item = tests.byNodeId.get(r.nodeid);
       const failure = r.failures[0];
-      if (this.byTest.has(key) || !item || !failure || !r.causes?.length || (r.outcome !== "failed" && r.outcome !== "errored")) continue;
+      if (this.byTest.has(key) || this.seen.has(key) || !item || !failure || !r.causes?.length || (r.outcome !== "failed" && r.outcome !== "errored")) continue;
       this.byTest.set(key, { tests, item, diagnosis: { nodeid: r.nodeid, failure, causes: r.causes, rootOf: r.rootOf ?? null } });
       n++;
     }

@@ -66,8 +66,11 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
       const tests = this.folderTests().find((t) => t.folder.uri.toString() === folder.uri.toString());
       if (!tests) continue;
       for (const risk of risks) {
-        const at = vscode.Uri.file(path.join(folder.uri.fsPath, risk.file));
-        if (at.toString() === uri.toString()) out.push({ cause: risk, tests, uri: at, victims: new Set(), polluters: new Set() });
+        const abs = path.join(folder.uri.fsPath, risk.file);
+        const at = vscode.Uri.file(abs);
+        // index paths are folder-relative; fixes read files relative to pytest's rootdir
+        const file = path.relative(tests.rootdir, abs).split(path.sep).join("/");
+        if (at.toString() === uri.toString()) out.push({ cause: { ...risk, file }, tests, uri: at, victims: new Set(), polluters: new Set() });
       }
     }
     return out;

@@ -37,7 +37,7 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
 
 export async function pysqliteSavepointFix(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
   const text = ctx.read(cause.file);
-  if (text === undefined) return undefined;
+  if (text === undefined || !isTestFile(cause.file)) return undefined;
   return withTree(text, (root) => {
     const fn = definition(root, "function_definition", cause.symbol, cause.line - 1) ?? functionAround(root, cause.line - 1);
     const made = fn && pysqliteEdits(root, text, cause.file, fn);

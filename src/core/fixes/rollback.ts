@@ -21,7 +21,8 @@ export async function rollbackAfterError(cause: Cause, ctx: FixContext): Promise
     const at = nextLine(text, block.endIndex);
     const indent = indentAt(text, lineStart(text, block.startIndex));
     const title = `Roll ${session} back after the expected error`;
-    return { id: "rollback-after-error" as const, title, edits: [edit(cause.file, text, at, at, `${indent}${session}.rollback()\n`, title)] };
+    const gap = at === text.length && !text.endsWith("\n") ? "\n" : "";
+    return { id: "rollback-after-error" as const, title, edits: [edit(cause.file, text, at, at, `${gap}${indent}${session}.rollback()\n`, title)] };
   });
 }
 

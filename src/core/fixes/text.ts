@@ -28,9 +28,10 @@ export function edit(file: string, text: string, start: number, end: number, new
 
 /** The text with edits of one file applied (they must not overlap). */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  // inserts at one offset keep their order (the first edit's text first), as an editor applies them
   const spans = edits
-    .map((e) => ({ start: offsetAt(text, e.range.start), end: offsetAt(text, e.range.end), newText: e.newText }))
-    .sort((a, b) => b.start - a.start || b.end - a.end);
+    .map((e, i) => ({ start: offsetAt(text, e.range.start), end: offsetAt(text, e.range.end), newText: e.newText, i }))
+    .sort((a, b) => b.start - a.start || b.end - a.end || b.i - a.i);
   let out = text;
   let limit = Infinity;
   for (const s of spans) {

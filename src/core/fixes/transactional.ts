@@ -44,14 +44,19 @@ function plan(root: Node, text: string, file: string, cause: Cause, version: str
   const callee = call.childForFieldName("function")?.text ?? "";
   const configure = statements.find((st) => st.startIndex < sessionStatement.startIndex && /^\s*[\w.]+\.configure\(/.test(st.text) && st.text.startsWith(`${callee}.configure(`));
   const bindCall = configure ? (configure.namedChild(0) as Node) : call;
-  const bind = keyword(bindCall, "bind")?.childForFieldName("value");
-  const params = named(fn.childForFieldName("parameters")).map((p) => p.text);
+  const positional = named(bindCall.childForFieldName("arguments")).find((a) => a.type !== "keyword_argument" && a.type !== "comment");
+  // `Session(engine)`: a positional bind (never a session factory given to scoped_session)
+  const positionalBind = !configure && positional?.type === "identifier" && /engine|conn|bind/i.test(positional.text) ? positional : undefined;
+  const bind = keyword(bindCall, "bind")?.childForFieldName("value") ?? positionalBind;
+  const params = named(fn.childForFieldName("parameters")).map((p) => (p.type === "identifier" ? p.text : named(p).find((c) => c.type === "identifier")?.text ?? ""));
   const engine = bind?.text ?? params.find((p) => /engine/i.test(p)) ?? (/^\w+$/.test(callee) ? `${callee}.kw["bind"]` : undefined);
   if (!engine) return undefined;
-  const modern = !version || !/^1\./.test(version);
+  if (!version) return undefined; // the recipe differs between 1.4 and 2.0: never guess
+  const modern = !/^1\./.test(version);
   const ind = indentAt(text, lineStart(text, (configure ?? sessionStatement).startIndex));
   const step = indentUnit(text);
-  const edits: TextEdit[] = [];
+  // the engine's listeners first: an insert at the same place must come before the connection
+  const edits: TextEdit[] = [...engineFix(root, text, file, fn, engine)];
   const start = lineStart(text, (configure ?? sessionStatement).startIndex);
   edits.push(edit(file, text, start, start, `${ind}connection = ${engine}.connect()\n${ind}outer = connection.begin()  # rolled back at teardown: commits included\n`, ""));
   const extra = [...(bind ? [] : ["bind=connection"]), ...(modern ? ['join_transaction_mode="create_savepoint"'] : [])];
@@ -75,7 +80,6 @@ function plan(root: Node, text: string, file: string, cause: Cause, version: str
   }
   edits.push(teardown(file, text, statements, yielded, indentAt(text, lineStart(text, yielded.startIndex))));
   edits.push(...scopeEdits(file, text, fn));
-  edits.push(...engineFix(root, text, file, fn, engine));
   const title = `Roll back everything each test did: ${fnName(fn)} in an outer transaction (SQLAlchemy ${modern ? "2.0" : "1.4"} recipe)`;
   return { id: "transactional-fixture", title, edits: dedupe(edits).map((e) => ({ ...e, title })) };
 }

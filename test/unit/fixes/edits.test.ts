@@ -85,6 +85,19 @@ describe("fix edits", () => {
     assert.deepEqual(await fixesFor(c, ctx({ "conftest.py": modern ?? "" })), []);
   });
 
+  it("transactional: a positional bind, a typed parameter, and no recipe while the SQLAlchemy version is unknown", async () => {
+    const text = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture\ndef db(engine: Engine):\n    session = Session(engine)\n    yield session\n    session.close()\n`;
+    const c = cause("test-commits", "conftest.py", 6, "t.py::x", ["transactional-fixture"]);
+    const out = await fixed({ "conftest.py": text }, c, "transactional-fixture", "2.0");
+    assert.match(out ?? "", /    connection = engine\.connect\(\)\n    outer = connection\.begin\(\).*\n    session = Session\(connection, join_transaction_mode="create_savepoint"\)\n/);
+    assert.equal(await computeFix("transactional-fixture", c, { read: () => text, sqlalchemy: undefined }), undefined);
+  });
+
+  it("edits inserted at one place keep their order, as an editor applies them", () => {
+    const at = { line: 0, character: 1 };
+    assert.equal(applyEdits("ab", [{ file: "f", range: { start: at, end: at }, newText: "X", title: "" }, { file: "f", range: { start: at, end: at }, newText: "Y", title: "" }]), "aXYb");
+  });
+
   it("rollback after the expected error: after the with block, at its indentation, once", async () => {
     const text = `import pytest\n\ndef test_dup(session):\n    UserFactory(email="a")\n    with pytest.raises(IntegrityError):\n        UserFactory(email="a")\n    assert True\n`;
     const c = cause("pending-rollback-cascade", "t.py", 6, "t.py::test_dup", ["rollback-after-error"]);
