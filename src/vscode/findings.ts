@@ -12,6 +12,7 @@ import type { TestDiagnosed } from "./runHandler";
 
 export const SOURCE = "ORM Test Doctor";
 const README = "https://github.com/orm-test-doctor/orm-test-doctor";
+const DRIFT_KINDS = new Set(["unknown-model-field", "missing-required-field", "unknown-enum-member", "dangling-foreign-key"]);
 
 /** A cause on one line, with the failing tests it explains (what a quick fix re-runs). */
 export interface CauseSite {
@@ -111,6 +112,8 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
       const root = t.tests.rootdir;
       const polluters = t.diagnosis.causes.filter((c) => c.kind === "polluter-test").map((c) => c.symbol);
       for (const cause of t.diagnosis.causes) {
+        // a drift finding has its own warning on that line already (unless drift warnings are off)
+        if (DRIFT_KINDS.has(cause.kind) && vscode.workspace.getConfiguration("ormTestDoctor", t.tests.folder.uri).get<boolean>("drift.enabled", true)) continue;
         const uri = vscode.Uri.file(path.resolve(root, cause.file));
         const key = siteKey(uri, cause.line - 1, cause.kind);
         const site = sites.get(key) ?? { cause, tests: t.tests, uri, victims: new Set<string>(), polluters: new Set<string>() };
