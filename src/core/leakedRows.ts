@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sqlite3 = require("sqlite3");
+import { classifyUrl } from "./index/urls";
 import { openReadOnly, quoteName } from "./sqliteReadOnly";
 
 export interface TableRows {
@@ -87,8 +88,6 @@ export async function purgeLeakedRows(file: string, only?: readonly string[], at
 
 /** The database file of a SQLite URL (relative paths against the folder pytest runs in). */
 export function sqliteFileOf(url: string, cwd: string): string | undefined {
-  const m = /^sqlite(?:\+\w+)?:\/\/\/(.+?)(?:\?.*)?$/.exec(url.trim());
-  const p = m?.[1];
-  if (!p || p === ":memory:" || p.startsWith("file::memory:")) return undefined;
-  return path.resolve(cwd, p);
+  const u = classifyUrl(url.trim());
+  return u.kind === "sqlite-file" && u.path && u.path !== ":memory:" ? path.resolve(cwd, u.path) : undefined;
 }

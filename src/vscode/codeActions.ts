@@ -53,7 +53,7 @@ export function workspaceEdit(tests: FolderTests, fixes: readonly Fix[]): vscode
   return edit;
 }
 
-function proveArgs(tests: FolderTests, sites: readonly CauseSite[], fixes: readonly Fix[]): unknown[] {
+export function proveArgs(tests: FolderTests, sites: readonly CauseSite[], fixes: readonly Fix[]): unknown[] {
   const victims = [...new Set(sites.flatMap((s) => [...s.victims]))];
   const polluters = [...new Set(sites.flatMap((s) => [...s.polluters]))];
   const files = [...new Set(fixes.flatMap((f) => f.edits.map((e) => path.resolve(tests.rootdir, e.file))))];

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { DriftFindings, type Finding } from "../core/drift";
 import type { ProjectIndex } from "../core/index";
-import { lineRange } from "./findings";
+import { lineRanger } from "./findings";
 import type { Log } from "./log";
 import type { ProjectIndexes } from "./projectIndexes";
 
@@ -79,7 +79,8 @@ export class DriftDiagnostics implements vscode.Disposable {
     for (const [file, findings] of known) {
       if (!findings.length) continue;
       const uri = vscode.Uri.file(path.join(root, file));
-      this.collection.set(uri, findings.map((f) => toDiagnostic(uri, f)));
+      const lineRange = lineRanger(); // the file is read once for all its findings
+      this.collection.set(uri, findings.map((f) => toDiagnostic(lineRange(uri, Math.max(f.line - 1, 0)), f)));
     }
   }
 
@@ -89,8 +90,8 @@ export class DriftDiagnostics implements vscode.Disposable {
   }
 }
 
-function toDiagnostic(uri: vscode.Uri, f: Finding): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(lineRange(uri, Math.max(f.line - 1, 0)), f.evidence, vscode.DiagnosticSeverity.Warning);
+function toDiagnostic(range: vscode.Range, f: Finding): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(range, f.evidence, vscode.DiagnosticSeverity.Warning);
   d.source = "ORM Test Doctor";
   d.code = { value: f.kind, target: vscode.Uri.parse(README) };
   return d;

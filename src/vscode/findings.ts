@@ -108,6 +108,7 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
     clearTimeout(this.timer);
     const sites = new Map<string, CauseSite>();
     const testProblems = new Map<string, vscode.Diagnostic[]>();
+    const lineRange = lineRanger();
     for (const [, t] of this.byTest) {
       const root = t.tests.rootdir;
       const polluters = t.diagnosis.causes.filter((c) => c.kind === "polluter-test").map((c) => c.symbol);
@@ -127,7 +128,8 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
         const d = new vscode.Diagnostic(lineRange(t.item.uri, line), `${t.diagnosis.nodeid.split("::").pop() ?? t.diagnosis.nodeid} fails because of ${first.kind} at ${first.file}:${first.line} (${first.symbol})`, vscode.DiagnosticSeverity.Error);
         d.source = SOURCE;
         d.code = { value: first.kind, target: causeLink(first.kind) };
-        d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(path.resolve(root, first.file)), lineRange(vscode.Uri.file(path.resolve(root, first.file)), first.line - 1)), first.evidence)];
+        const causeUri = vscode.Uri.file(path.resolve(root, first.file));
+        d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(causeUri, lineRange(causeUri, first.line - 1)), first.evidence)];
         const k = t.item.uri.toString();
         testProblems.set(k, [...(testProblems.get(k) ?? []), d]);
       }
@@ -164,19 +166,26 @@ function related(tests: FolderTests, nodeid: string, what: string): vscode.Diagn
   return new vscode.DiagnosticRelatedInformation(new vscode.Location(item.uri, item.range.start), `${nodeid} ${what}`);
 }
 
-/** The line from its first non-blank character to its end (the whole line when the file is not readable). */
-export function lineRange(uri: vscode.Uri, line: number): vscode.Range {
+/**
+ * Ranges of lines from their first non-blank character to their end (the whole line when the
+ * file cannot be read). Each file is read once per ranger: make one per redraw.
+ */
+export function lineRanger(): (uri: vscode.Uri, line: number) => vscode.Range {
+  const files = new Map<string, string[] | undefined>();
+  return (uri, line) => {
+    const key = uri.toString();
+    if (!files.has(key)) files.set(key, readLines(uri));
+    const text = files.get(key)?.[line];
+    if (text === undefined) return new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
+    return new vscode.Range(line, text.length - text.trimStart().length, line, text.length);
+  };
+}
+
+function readLines(uri: vscode.Uri): string[] | undefined {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  let text: string | undefined;
-  if (open && line < open.lineCount) text = open.lineAt(line).text;
-  else {
-    try {
-      text = fs.readFileSync(uri.fsPath, "utf8").split("\n")[line]?.replace(/\r$/, "");
-    } catch {
-      text = undefined;
-    }
+  try {
+    return (open ? open.getText() : fs.readFileSync(uri.fsPath, "utf8")).split(/\r?\n/);
+  } catch {
+    return undefined;
   }
-  if (text === undefined) return new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
-  const start = text.length - text.trimStart().length;
-  return new vscode.Range(line, start, line, text.length);
 }

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { isTestFile } from "../core/fixes/commit";
+import { isTestSetup } from "../core/index/fixtures";
 import { leakedRows, purgeLeakedRows, sqliteFileOf, type TableRows } from "../core/leakedRows";
 import { readConfig } from "./config";
 import type { CauseDiagnostics } from "./findings";
@@ -21,7 +21,7 @@ async function knownFiles(explorer: TestExplorer, findings: CauseDiagnostics): P
   for (const t of explorer.folderTests) {
     const index = await explorer.indexes.get(t.folder).catch(() => undefined);
     // engines of the test set-up only: an application's own database is not ours to empty
-    for (const e of (index?.engines() ?? []).filter((x) => isTestFile(x.file))) {
+    for (const e of (index?.engines() ?? []).filter((x) => isTestSetup(x.file))) {
       const f = e.url.url ? sqliteFileOf(e.url.url, readConfig(t.folder).cwd) : undefined;
       if (f) out.add(f);
     }

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { causeHistory, testHistory, type CauseHistory } from "../core/history";
 import { fixesFor } from "../core/fixes";
-import { fixContext, PROVE_COMMAND, workspaceEdit } from "./codeActions";
+import { fixContext, PROVE_COMMAND, proveArgs, workspaceEdit } from "./codeActions";
 import { readConfig } from "./config";
 import type { CauseDiagnostics, CauseSite, SiteSource } from "./findings";
 import type { History } from "./history";
@@ -120,8 +120,7 @@ export function registerLeaks(context: vscode.ExtensionContext, findings: CauseD
         return undefined;
       }
       if (!(await vscode.workspace.applyEdit(workspaceEdit(site.tests, [fix])))) return undefined;
-      const files = [...new Set(fix.edits.map((e) => path.resolve(site.tests.rootdir, e.file)))];
-      return vscode.commands.executeCommand(PROVE_COMMAND, { folder: site.tests.folder.uri.toString(), victims: [...site.victims], polluters: [...site.polluters], files });
+      return vscode.commands.executeCommand(PROVE_COMMAND, ...proveArgs(site.tests, [site], [fix]));
     }),
   );
   return view;

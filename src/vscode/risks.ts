@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { risksOf, type Risk, type RiskKind } from "../core/causes/risks";
 import type { ProjectIndex } from "../core/index";
-import { causeLink, lineRange, SOURCE, type CauseDiagnostics, type CauseSite, type SiteSource } from "./findings";
+import { causeLink, lineRanger, SOURCE, type CauseDiagnostics, type CauseSite, type SiteSource } from "./findings";
 import type { FolderTests } from "./folderTests";
 import type { Log } from "./log";
 import type { ProjectIndexes } from "./projectIndexes";
@@ -84,6 +84,7 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
     const shown = new Set(this.findings.all().map((s) => `${s.uri.toString()}|${s.cause.kind}`));
     this.collection.clear();
     const byUri = new Map<string, vscode.Diagnostic[]>();
+    const lineRange = lineRanger();
     for (const { folder, risks } of this.byFolder.values()) {
       for (const r of risks) {
         const uri = vscode.Uri.file(path.join(folder.uri.fsPath, r.file));

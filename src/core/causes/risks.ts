@@ -3,8 +3,10 @@
 // fixture isolates its tests and whose factories flush says nothing.
 import type { ProjectIndex } from "../index";
 import type { FactoryInfo } from "../index/factories";
-import type { FixtureInfo } from "../index/fixtures";
+import type { ModelInfo } from "../index/models";
+import { isTestSetup, type FixtureInfo } from "../index/fixtures";
 import type { Cause } from "./model";
+import { overrideDefLine } from "./saved";
 
 export type RiskKind = "committingFactory" | "constantUniqueValue" | "fileDatabase" | "classLevelSession";
 
@@ -19,11 +21,6 @@ export function isolatingFixture(f: FixtureInfo): boolean {
   return f.begins.length > 0 && f.rollbacks.length > 0 && (f.nested.length > 0 || f.sessions.some((s) => s.joinTransactionMode === "create_savepoint"));
 }
 
-function isTestSetup(file: string): boolean {
-  const base = file.split("/").pop() ?? "";
-  return base === "conftest.py" || /^test_.*\.py$|_test\.py$/.test(base) || file.split("/").slice(0, -1).some((d) => d === "tests" || d === "test");
-}
-
 const lastPart = (qname: string) => qname.split(".").pop() ?? qname;
 
 export function risksOf(index: ProjectIndex, enabled: (kind: RiskKind) => boolean = () => true): Risk[] {
@@ -35,9 +32,10 @@ export function risksOf(index: ProjectIndex, enabled: (kind: RiskKind) => boolea
   const factories = index.factories();
   const isolated = index.fixtures().some(isolatingFixture);
   const byQname = new Map(factories.map((f) => [f.qname, f]));
+  const models = new Map(index.models().map((m) => [m.qname, m])); // tens of thousands of factories on big projects
   for (const f of factories) {
     if (!isolated) committing(index, f, byQname, add);
-    constants(index, f, add);
+    constants(index, models, f, add);
     for (const m of f.create?.metaAssigns ?? []) {
       if (m.attr !== "sqlalchemy_session" || !f.create) continue;
       const owner = lastPart(f.create.from);
@@ -61,14 +59,13 @@ function committing(index: ProjectIndex, f: FactoryInfo, byQname: Map<string, Fa
   if (c && c.commits.length > 0) {
     const owner = lastPart(c.from);
     // the def's line, not its decorator's: where the run's cause puts it too
-    const method = index.fileFacts(c.file)?.classes.flatMap((k) => [k, ...k.classes]).flatMap((k) => k.methods).find((m) => m.line === c.line);
-    add({ risk: "committingFactory", kind: "factory-commits", file: c.file, line: (method?.defLine ?? c.line) + 1, symbol: `${owner}._create`, evidence: `${owner}._create commits every row it saves, and no fixture of the project runs tests in an outer transaction: the rows outlive their test (${BEFORE_RUN}).`, fixes: ["remove-commit"], rank: 0 });
+    add({ risk: "committingFactory", kind: "factory-commits", file: c.file, line: overrideDefLine(index, c) + 1, symbol: `${owner}._create`, evidence: `${owner}._create commits every row it saves, and no fixture of the project runs tests in an outer transaction: the rows outlive their test (${BEFORE_RUN}).`, fixes: ["remove-commit"], rank: 0 });
   }
 }
 
-function constants(index: ProjectIndex, f: FactoryInfo, add: (r: Risk) => void): void {
-  if (f.abstract || !f.model) return;
-  const model = index.models().find((m) => m.qname === f.model);
+function constants(index: ProjectIndex, models: ReadonlyMap<string, ModelInfo>, f: FactoryInfo, add: (r: Risk) => void): void {
+  if (f.abstract || !f.model || !f.fields.some((x) => x.kind === "constant")) return;
+  const model = models.get(f.model);
   for (const field of f.fields) {
     if (field.kind !== "constant" || field.value === null || field.value === undefined) continue;
     const column = model?.columns.find((c) => c.attr === field.name);

@@ -99,11 +99,15 @@ function passedBy(calls: readonly FactoryLink[], f: FactoryInfo, attr: string): 
   });
 }
 
+/** The 0-based line of an override's `def` (its span starts at its decorator). */
+export function overrideDefLine(index: ProjectIndex, o: { file: string; line: number }): number {
+  return index.fileFacts(o.file)?.classes.flatMap((c) => [c, ...c.classes]).flatMap((c) => c.methods).find((m) => m.line === o.line)?.defLine ?? o.line;
+}
+
 function commitCause(index: ProjectIndex, f: FactoryInfo, rel: (file: string) => string, table: string, kept: string): Cause | undefined {
   const o = f.create?.commits.length ? f.create : f.save?.commits.length ? f.save : undefined;
   if (o) {
-    const cls = index.fileFacts(o.file)?.classes.flatMap((c) => [c, ...c.classes]).flatMap((c) => c.methods).find((m) => m.line === o.line);
-    const line = (cls?.defLine ?? o.line) + 1;
+    const line = overrideDefLine(index, o) + 1;
     const owner = o.from.split(".").pop() ?? o.from;
     return { kind: "factory-commits", file: rel(o.file), line, symbol: `${owner}.${o.method}`, evidence: `${owner}.${o.method} commits every row ${f.name} creates, so no rollback at teardown can undo the ${table} rows (${STATIC}).${kept}`, fixes: ["remove-commit"], rank: 88 };
   }

@@ -1,19 +1,11 @@
 // A finding's fix as a plain text edit against the file's current text (0-based line and
 // character, like an editor's). Undefined when the text no longer has what the fix changes:
 // applying a fix twice changes nothing.
+import type { TextEdit } from "../fixes/model";
+import { applyEdits } from "../fixes/text";
 import type { Finding } from "./model";
 
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface TextEdit {
-  file: string;
-  range: { start: Position; end: Position };
-  newText: string;
-  title: string;
-}
+export type { TextEdit };
 
 export function fixEdit(finding: Finding, text: string): TextEdit | undefined {
   const e = finding.edit;
@@ -62,13 +54,7 @@ export function fixEdit(finding: Finding, text: string): TextEdit | undefined {
 
 /** The text with one edit applied (for tests and the CLI; the editor applies its own). */
 export function applyEdit(text: string, edit: TextEdit): string {
-  const lines = text.split("\n");
-  const offset = (p: Position): number => {
-    let o = 0;
-    for (let i = 0; i < p.line; i++) o += (lines[i] ?? "").length + 1;
-    return o + p.character;
-  };
-  return text.slice(0, offset(edit.range.start)) + edit.newText + text.slice(offset(edit.range.end));
+  return applyEdits(text, [edit]);
 }
 
 function range(l1: number, c1: number, l2: number, c2: number): TextEdit["range"] {

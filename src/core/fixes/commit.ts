@@ -1,6 +1,7 @@
 // remove-commit: `x.commit()` → `x.flush()` inside a factory's `_create` override, or inside the
 // test (or fixture) that committed. Commits in application code stay: they are what is tested.
 import type { Cause } from "../causes/model";
+import { isTestSetup } from "../index/fixtures";
 import type { Fix, FixContext } from "./model";
 import { definition, functionAround, type Node, walk, withTree } from "./syntax";
 import { edit } from "./text";
@@ -9,7 +10,7 @@ export async function removeCommit(cause: Cause, ctx: FixContext): Promise<Fix |
   const text = ctx.read(cause.file);
   if (text === undefined) return undefined;
   const method = /^\w+\.(_create|_save|create)$/.exec(cause.symbol)?.[1];
-  if (!method && !isTestFile(cause.file)) return undefined;
+  if (!method && !isTestSetup(cause.file)) return undefined;
   return withTree(text, (root) => {
     const fn = method ? definition(root, "function_definition", method, cause.line - 1) : functionAround(root, cause.line - 1);
     if (!fn) return undefined;
@@ -31,9 +32,4 @@ function isCommitStatement(n: Node): boolean {
   const attr = n.parent;
   const call = attr?.parent;
   return attr?.type === "attribute" && attr.childForFieldName("attribute")?.equals(n) === true && call?.type === "call" && call.parent?.type === "expression_statement" && (call.childForFieldName("arguments")?.namedChildCount ?? 0) === 0;
-}
-
-export function isTestFile(file: string): boolean {
-  const base = file.split("/").pop() ?? "";
-  return base === "conftest.py" || /^test_.*\.py$/.test(base) || /_test\.py$/.test(base) || file.split("/").slice(0, -1).some((d) => d === "tests" || d === "test");
 }

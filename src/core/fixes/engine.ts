@@ -4,14 +4,14 @@
 // pysqlite-savepoint-fix: the SQLite dialect docs' "connect"/"begin" listeners, so the outer
 //   transaction is a real BEGIN and a released SAVEPOINT no longer commits.
 import type { Cause } from "../causes/model";
-import { isTestFile } from "./commit";
+import { isTestSetup } from "../index/fixtures";
 import type { Fix, FixContext, TextEdit } from "./model";
 import { assignment, calleeName, definition, functionAround, imported, keyword, named, type Node, stringParts, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 
 export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
   const text = ctx.read(cause.file);
-  if (text === undefined || !isTestFile(cause.file)) return undefined;
+  if (text === undefined || !isTestSetup(cause.file)) return undefined;
   return withTree(text, (root) => {
     const fn = functionAround(root, cause.line - 1) ?? definition(root, "function_definition", cause.symbol);
     const calls = [...walk(fn ?? root)].filter((n) => n.type === "call" && calleeName(n) === "create_engine");
@@ -37,7 +37,7 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
 
 export async function pysqliteSavepointFix(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
   const text = ctx.read(cause.file);
-  if (text === undefined || !isTestFile(cause.file)) return undefined;
+  if (text === undefined || !isTestSetup(cause.file)) return undefined;
   return withTree(text, (root) => {
     const fn = definition(root, "function_definition", cause.symbol, cause.line - 1) ?? functionAround(root, cause.line - 1);
     const made = fn && pysqliteEdits(root, text, cause.file, fn);

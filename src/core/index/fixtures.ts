@@ -68,6 +68,11 @@ export function isConftest(relPath: string): boolean {
   return (relPath.split("/").pop() ?? "") === "conftest.py";
 }
 
+/** Test set-up: a test module, a conftest.py, or anything under a `tests`/`test` folder. */
+export function isTestSetup(relPath: string): boolean {
+  return isTestFile(relPath) || isConftest(relPath) || relPath.split("/").slice(0, -1).some((d) => d === "tests" || d === "test");
+}
+
 function fixtureDecorator(resolver: Resolver, file: FileFacts, d: Value): Value | undefined {
   const fn = d.k === "call" ? d.fn : d;
   if (fn.k !== "name") return undefined;

@@ -8,6 +8,7 @@ import { failuresFromText } from "../../../src/core/failures/read";
 import type { Failure } from "../../../src/core/failures/model";
 import { indexWorkspace, ProjectIndex } from "../../../src/core/index";
 import { fixturePath, repoRoot } from "../../util";
+import { USER_FACTORIES, USER_MODELS } from "./userProject";
 
 const EXPECTED: Record<string, Record<string, string>> = {
   drift_legacy: {
@@ -81,26 +82,8 @@ describe("drift: runtime failures mapped to the static finding", () => {
 
   it("sees a factories module's edit patched in place, in the findings of a file that did not change", async () => {
     const idx = new ProjectIndex();
-    const factories = `import factory
-from models import User
-
-class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
-    class Meta:
-        model = User
-    class Params:
-        vip = False
-    name = "a"
-`;
-    await idx.updateFile("models.py", `from sqlalchemy import Column, Integer, String
-from sqlalchemy.orm import declarative_base
-Base = declarative_base()
-
-class User(Base):
-    __tablename__ = "users"
-    id = Column(Integer, primary_key=True)
-    name = Column(String, nullable=False)
-`);
-    await idx.updateFile("factories.py", factories);
+    await idx.updateFile("models.py", USER_MODELS);
+    await idx.updateFile("factories.py", USER_FACTORIES);
     await idx.updateFile("tests/test_users.py", `from factories import UserFactory
 
 def test_vip():
@@ -115,7 +98,7 @@ def test_vip():
     };
     const found = () => driftCauses(idx, failure).map((c) => `${c.kind} ${c.file}:${c.line}`);
     assert.deepEqual(found(), []); // Params.vip: the factory takes it
-    await idx.updateFile("factories.py", factories.replace("vip = False", "very_important = False"));
+    await idx.updateFile("factories.py", USER_FACTORIES.replace("vip = False", "very_important = False"));
     assert.ok(idx.patchedFiles().includes("factories.py"), "the edit was patched in place");
     assert.deepEqual(found(), ["unknown-model-field tests/test_users.py:4"]);
   });

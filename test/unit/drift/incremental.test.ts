@@ -8,6 +8,7 @@ import { check, checkFile, DriftFindings, type Finding } from "../../../src/core
 import { ProjectIndex } from "../../../src/core/index";
 import { findPythonFiles } from "../../../src/core/index/walk";
 import { fixturePath } from "../../util";
+import { USER_FACTORIES, USER_MODELS } from "./userProject";
 
 const full = (fs_: Finding[]): string[] => fs_.map((f) => JSON.stringify(f));
 
@@ -94,25 +95,8 @@ describe("drift: incremental re-check equals a fresh index", function () {
 
   it("a factories edit re-checks the files calling its factories and those inheriting from them", async () => {
     const texts = new Map<string, string>([
-      ["models.py", `from sqlalchemy import Column, Integer, String
-from sqlalchemy.orm import declarative_base
-Base = declarative_base()
-
-class User(Base):
-    __tablename__ = "users"
-    id = Column(Integer, primary_key=True)
-    name = Column(String, nullable=False)
-`],
-      ["factories.py", `import factory
-from models import User
-
-class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
-    class Meta:
-        model = User
-    class Params:
-        vip = False
-    name = "a"
-`],
+      ["models.py", USER_MODELS],
+      ["factories.py", USER_FACTORIES],
       ["more_factories.py", `from factories import UserFactory
 
 class AdminFactory(UserFactory):
