@@ -88,8 +88,8 @@ export interface TestHistory {
 
 /** A test's last `limit` results: how often it failed, and whether failing follows another test. */
 export async function testHistory(store: Store, root: string, nodeid: string, limit = 10): Promise<TestHistory> {
-  const mine = await store.all<{ run_id: number; outcome: string; seq: number | null }>(
-    `SELECT r.run_id, r.outcome, r.seq FROM results r JOIN runs ON runs.id = r.run_id
+  const mine = await store.all<{ run_id: number; outcome: string; seq: number | null; causes: string | null; root_of: string | null }>(
+    `SELECT r.run_id, r.outcome, r.seq, r.causes, r.root_of FROM results r JOIN runs ON runs.id = r.run_id
      WHERE runs.root = ? AND r.nodeid = ? AND r.outcome != 'skipped' ORDER BY r.run_id DESC LIMIT ?`,
     [root, nodeid, limit],
   );
@@ -106,8 +106,36 @@ export async function testHistory(store: Store, root: string, nodeid: string, li
     common = common ? new Set([...common].filter((x) => b.has(x))) : b;
   }
   for (const m of passedRuns) for (const x of await before(m)) common?.delete(x);
-  const [first] = [...(common ?? [])].sort();
+  // of the tests always run before, the one the failures' causes named (the polluter) says most
+  const named = new Map<string, number>();
+  for (const m of failedRuns) {
+    const causes = m.causes ? (JSON.parse(m.causes) as Cause[]) : [];
+    for (const x of [m.root_of, ...causes.map((c) => c.symbol)]) if (x && common?.has(x)) named.set(x, (named.get(x) ?? 0) + 1);
+  }
+  const [first] = [...(common ?? [])].sort((a, b) => (named.get(b) ?? 0) - (named.get(a) ?? 0) || a.localeCompare(b));
   return first ? { ...out, alwaysAfter: first } : out;
+}
+
+export interface UnsteadyTest extends TestHistory {
+  nodeid: string;
+}
+
+/** The tests of `root` that both passed and failed over their last `limit` results (flaky or
+ * order-dependent), with the test each always fails after; at most `most` of them, most failing
+ * first. One query for the whole suite: run after every run of 10,000 tests. */
+export async function unsteadyTests(store: Store, root: string, limit = 10, most = 200): Promise<UnsteadyTest[]> {
+  const rows = await store.all<{ nodeid: string; runs: number; failed: number }>(
+    `SELECT nodeid, count(*) AS runs, sum(outcome IN ('failed', 'errored')) AS failed FROM (
+       SELECT r.nodeid, r.outcome, ROW_NUMBER() OVER (PARTITION BY r.nodeid ORDER BY r.run_id DESC) AS k
+       FROM results r WHERE r.outcome != 'skipped'
+         AND r.run_id IN (SELECT id FROM runs WHERE root = ? ORDER BY id DESC LIMIT ?))
+     WHERE k <= ? GROUP BY nodeid HAVING failed > 0 AND failed < runs
+     ORDER BY failed DESC, nodeid LIMIT ?`,
+    [root, limit * 20, limit, most],
+  );
+  const out: UnsteadyTest[] = [];
+  for (const r of rows) out.push({ nodeid: r.nodeid, ...(await testHistory(store, root, r.nodeid, limit)) });
+  return out;
 }
 
 export interface CauseHistory {

@@ -27,6 +27,12 @@ export function isCorrupt(err: unknown): boolean {
   return code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT";
 }
 
+/** Another connection holds the lock past the busy timeout (another window, a backup tool). */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
 export class Store {
   private constructor(private readonly db: sqlite3.Database) {}
 

@@ -4,6 +4,7 @@ import { registerCommands } from "./commands";
 import { standingCauses } from "../core/history";
 import { readConfig } from "./config";
 import { CauseDiagnostics } from "./findings";
+import { Flakiness } from "./flakiness";
 import type { FolderTests } from "./folderTests";
 import { registerLeakedRows } from "./leakedRows";
 import { registerLeaks, type LeaksView } from "./leaksView";
@@ -19,6 +20,7 @@ export interface OrmTestDoctorApi {
   readonly findings: CauseDiagnostics;
   readonly risks: RiskDiagnostics;
   readonly leaks: LeaksView;
+  readonly flakiness: Flakiness;
   /** What a window reload does for a folder: its causes from the history store (tests call it). */
   restoreCauses(t: FolderTests): Promise<number>;
 }
@@ -52,16 +54,22 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
         return 0;
       }
     };
+    const flakiness = new Flakiness(explorer.history, log);
     const restored = new Set<string>();
     context.subscriptions.push(
+      explorer.history.onDidRecord((root) => {
+        for (const t of explorer.folderTests) if (readConfig(t.folder).cwd === root) void flakiness.update(t);
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => e.removed.forEach((f) => flakiness.forget(f))),
       explorer.onDidDiscover((t) => {
+        void flakiness.update(t);
         if (restored.has(t.folder.uri.toString())) return;
         restored.add(t.folder.uri.toString());
         void restoreCauses(t);
       }),
     );
     log.info(`activated (VS Code ${vscode.version}, trusted: ${vscode.workspace.isTrusted})`);
-    return { controller, explorer, log, findings, risks, leaks, restoreCauses };
+    return { controller, explorer, log, findings, risks, leaks, flakiness, restoreCauses };
   } catch (err) {
     // VS Code does not show activation errors to users; do it ourselves.
     const msg = err instanceof Error ? err.message : String(err);

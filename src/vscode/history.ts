@@ -5,8 +5,8 @@ import * as vscode from "vscode";
 import type { Log } from "./log";
 import type { Cause } from "../core/causes";
 import { endRun, recordCauses, recordResult, startRun, type ResultRow } from "../core/history";
-import { HistoryStore } from "../core/historyStore";
-import type { Store } from "../core/store";
+import { HistoryStore, type StoreNotice } from "../core/historyStore";
+import { isBusy, type Store } from "../core/store";
 
 export interface RunRecorder {
   result(r: ResultRow): void;
@@ -16,13 +16,20 @@ export interface RunRecorder {
 }
 
 export class History implements vscode.Disposable {
+  readonly file: string;
   private readonly store: HistoryStore;
+  private readonly notices = new vscode.EventEmitter<StoreNotice>();
+  /** What the user was told about the store (a damaged file, a lock), as it happens. */
+  readonly onDidNotice = this.notices.event;
+  private readonly recorded = new vscode.EventEmitter<string>();
+  /** Fires with a run's root once the run is in the store. */
+  readonly onDidRecord = this.recorded.event;
+  /** A lock was reported and no run has been recorded since: said once, not every run. */
+  private locked = false;
 
   constructor(dir: vscode.Uri, private readonly log: Log) {
-    this.store = new HistoryStore(path.join(dir.fsPath, "history.db"), (n) => {
-      this.log[n.level](`history: ${n.message}`);
-      if (n.level === "error") void vscode.window.showWarningMessage(`ORM Test Doctor: ${n.message}`);
-    });
+    this.file = path.join(dir.fsPath, "history.db");
+    this.store = new HistoryStore(this.file, (n) => this.say(n));
   }
 
   /** The store, or undefined while it cannot be opened (a lock; tried again next time). */
@@ -30,14 +37,24 @@ export class History implements vscode.Disposable {
     return this.store.get();
   }
 
-  /** Starts recording a run of `root`; never fails the run itself (a broken store is logged). */
+  /** Closes the store; the next use opens the file again, as a window reload does. */
+  reopen(): Promise<void> {
+    return this.store.close();
+  }
+
+  /** Starts recording a run of `root`; never fails the run itself (a broken store is said). */
   async begin(root: string): Promise<RunRecorder | undefined> {
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (!failed && isBusy(err)) this.say({ level: "warn", message: `run history is locked by another process (${String(err)}); this run is not fully recorded, the next run tries again` });
+      else this.log.warn(`history: ${String(err)}`);
+      failed = true;
+    };
     try {
       const store = await this.open();
       if (!store) return undefined;
       const id = await startRun(store, root);
       let writes = Promise.resolve();
-      const fail = (err: unknown) => this.log.warn(`history: ${String(err)}`);
       return {
         result: (r) => {
           writes = writes.then(() => recordResult(store, id, r)).catch(fail);
@@ -45,15 +62,30 @@ export class History implements vscode.Disposable {
         causes: (nodeid, causes, rootOf) => {
           writes = writes.then(() => recordCauses(store, id, nodeid, causes, rootOf)).catch(fail);
         },
-        end: () => writes.then(() => endRun(store, id)).catch(fail),
+        end: async () => {
+          await writes.then(() => endRun(store, id)).catch(fail);
+          if (!failed) this.locked = false;
+          this.recorded.fire(root);
+        },
       };
     } catch (err) {
-      this.log.warn(`history unavailable: ${String(err)}`);
+      fail(err);
       return undefined;
     }
   }
 
+  private say(n: StoreNotice): void {
+    this.log[n.level](`history: ${n.message}`);
+    // a damaged store is said each time; a lock once until a run is recorded again
+    const lock = n.level === "warn";
+    if (!lock || !this.locked) void vscode.window.showWarningMessage(`ORM Test Doctor: ${n.message}`);
+    if (lock) this.locked = true;
+    this.notices.fire(n);
+  }
+
   dispose(): void {
+    this.notices.dispose();
+    this.recorded.dispose();
     void this.store.close();
   }
 }

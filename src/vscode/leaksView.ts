@@ -9,6 +9,7 @@ import { fixesFor } from "../core/fixes";
 import { fixContext, PROVE_COMMAND, proveArgs, workspaceEdit } from "./codeActions";
 import { readConfig } from "./config";
 import type { CauseDiagnostics, CauseSite, SiteSource } from "./findings";
+import { unsteadyText } from "./flakiness";
 import type { History } from "./history";
 
 type Node = { kind: "cause"; site: CauseSite } | { kind: "test"; site: CauseSite; nodeid: string; role: "breaks" | "polluter" };
@@ -72,8 +73,7 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     const store = await this.history.open().catch(() => undefined);
     if (!store) return "";
     const h = await testHistory(store, readConfig(node.site.tests.folder).cwd, node.nodeid).catch(() => undefined);
-    if (!h || h.runs === 0) return "";
-    return `failed ${h.failed} of the last ${h.runs} run${h.runs === 1 ? "" : "s"}${h.alwaysAfter ? `, always after ${h.alwaysAfter.split("::").pop() ?? h.alwaysAfter}` : ""}`;
+    return h && h.runs > 0 ? unsteadyText(h) : "";
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import sqlite3 = require("sqlite3");
 import type { Cause } from "../../src/core/causes/model";
 import type { Failure } from "../../src/core/failures/model";
-import { causeHistory, endRun, latestResults, recordCauses, recordResult, standingCauses, startRun, testHistory } from "../../src/core/history";
+import { causeHistory, endRun, latestResults, recordCauses, recordResult, standingCauses, startRun, testHistory, unsteadyTests } from "../../src/core/history";
 import { Store } from "../../src/core/store";
 
 const failure = { nodeid: "t.py::b", phase: "call", chain: [{ type: "IntegrityError", message: "UNIQUE" }], frames: [], userFrame: null, db: null } as unknown as Failure;
@@ -47,6 +47,36 @@ describe("history: causes, flakiness, order dependence", () => {
     await run(store, 5, [["t.py::v", "failed"]]);
     assert.deepEqual(await testHistory(store, "/p", "t.py::v"), { runs: 5, failed: 3 });
     assert.deepEqual(await testHistory(store, "/p", "t.py::v", 2), { runs: 2, failed: 1 });
+  });
+
+  it("of the tests always run before a failure, the one its causes named comes first", async () => {
+    const store = await Store.open(":memory:");
+    const polluter = (id: string): Cause => ({ ...cause("polluter-test", id), file: "t.py" });
+    await run(store, 1, [["t.py::a", "passed"], ["t.py::b", "passed"], ["t.py::v", "failed", [polluter("t.py::b")]]]);
+    await run(store, 2, [["t.py::v", "passed"]]);
+    await run(store, 3, [["t.py::a", "passed"], ["t.py::b", "passed"], ["t.py::v", "failed", [polluter("t.py::b")]]]);
+    assert.equal((await testHistory(store, "/p", "t.py::v")).alwaysAfter, "t.py::b", "named by the causes, not the first by name");
+  });
+
+  it("the unsteady tests of a suite: passed and failed over their last results, most failing first", async () => {
+    const store = await Store.open(":memory:");
+    await run(store, 1, [["t.py::a", "passed"], ["t.py::x", "passed"], ["t.py::v", "failed"], ["t.py::w", "failed"], ["t.py::s", "skipped"]]);
+    await run(store, 2, [["t.py::v", "passed"], ["t.py::w", "failed"], ["t.py::s", "passed"]]);
+    await run(store, 3, [["t.py::x", "passed"], ["t.py::v", "failed"], ["t.py::w", "passed"]]);
+    await run(store, 4, [["t.py::a", "passed"], ["t.py::v", "passed"], ["t.py::w", "failed"]]);
+    const other = await startRun(store, "/elsewhere"); // another folder's runs never count
+    await recordResult(store, other, { nodeid: "t.py::a", outcome: "failed", durationMs: 1, failures: [failure] });
+    assert.deepEqual(await unsteadyTests(store, "/p"), [
+      { nodeid: "t.py::w", runs: 4, failed: 3 },
+      { nodeid: "t.py::v", runs: 4, failed: 2, alwaysAfter: "t.py::x" },
+    ]);
+    // only the last results count: w's last two are failed and passed, v's failed... passed
+    assert.deepEqual((await unsteadyTests(store, "/p", 1)), []);
+    assert.deepEqual((await unsteadyTests(store, "/p", 2)).map((u) => [u.nodeid, u.failed, u.runs]), [["t.py::v", 1, 2], ["t.py::w", 1, 2]]);
+    assert.deepEqual((await unsteadyTests(store, "/p", 10, 1)).map((u) => u.nodeid), ["t.py::w"]);
+    await run(store, 5, [["t.py::v", "passed"], ["t.py::w", "passed"]]);
+    await run(store, 6, [["t.py::v", "passed"], ["t.py::w", "passed"]]);
+    assert.deepEqual((await unsteadyTests(store, "/p", 2)), [], "steady again over the last two");
   });
 
   it("each cause: the runs it appeared in, the tests it explained, when it was last seen", async () => {

@@ -12,6 +12,8 @@ export const FIX_HINTS: Record<FixId, string> = {
   "in-memory-database": "point the tests at an in-memory SQLite (or a database created per run)",
   "rollback-after-error": "roll the session back after a caught database error (or give each test its own session)",
   "remove-commit": "flush instead of commit there (or commit inside a savepoint the fixture controls)",
+  "per-call-session": "keep the session _create makes in a local instead of on cls._meta",
+  "reset-shared-session": "remove (or roll back) the import-time session after every test, in an autouse fixture",
   "rename-model-field": "use the model's attribute name (orm-test-doctor check shows the edit)",
   "add-required-field": "declare the required column in the factory (a Sequence, a SubFactory or a value of its type)",
   "replace-enum-member": "use the enum member the class defines",

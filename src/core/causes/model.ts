@@ -30,6 +30,8 @@ export type FixId =
   | "in-memory-database"
   | "rollback-after-error"
   | "remove-commit"
+  | "per-call-session"
+  | "reset-shared-session"
   // factories vs models (src/core/drift computes the edits)
   | "rename-model-field"
   | "add-required-field"

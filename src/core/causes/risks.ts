@@ -39,7 +39,7 @@ export function risksOf(index: ProjectIndex, enabled: (kind: RiskKind) => boolea
     for (const m of f.create?.metaAssigns ?? []) {
       if (m.attr !== "sqlalchemy_session" || !f.create) continue;
       const owner = lastPart(f.create.from);
-      add({ risk: "classLevelSession", kind: "shared-session-state", file: f.create.file, line: m.line + 1, symbol: `${owner}._create`, evidence: `${owner}._create sets the class-level ${m.text.split("=")[0]?.trim() ?? "cls._meta.sqlalchemy_session"}: every later call of the factory uses the session of whoever called it last, rows and broken transactions included (${BEFORE_RUN}).`, fixes: [], rank: 0 });
+      add({ risk: "classLevelSession", kind: "shared-session-state", file: f.create.file, line: m.line + 1, symbol: `${owner}._create`, evidence: `${owner}._create sets the class-level ${m.text.split("=")[0]?.trim() ?? "cls._meta.sqlalchemy_session"}: every later call of the factory uses the session of whoever called it last, rows and broken transactions included (${BEFORE_RUN}).`, fixes: ["per-call-session"], rank: 0 });
     }
   }
   for (const e of index.engines()) {

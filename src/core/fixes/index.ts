@@ -10,6 +10,8 @@ import type { Fix, FixContext, TextEdit } from "./model";
 import { persistenceFlush } from "./persistence";
 import { rollbackAfterError } from "./rollback";
 import { sequenceValue } from "./sequence";
+import { perCallSession } from "./session";
+import { resetSharedSession } from "./sharedSession";
 import { applyEdits } from "./text";
 import { transactionalFixture } from "./transactional";
 
@@ -26,6 +28,8 @@ const MAKERS: Partial<Record<FixId, Maker>> = {
   "pysqlite-savepoint-fix": pysqliteSavepointFix,
   "transactional-fixture": transactionalFixture,
   "rollback-after-error": rollbackAfterError,
+  "per-call-session": perCallSession,
+  "reset-shared-session": resetSharedSession,
 };
 
 /** The fixes that apply to a cause, checked, in the cause's order (the first is the preferred one). */

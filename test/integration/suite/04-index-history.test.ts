@@ -1,6 +1,11 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { latestResults } from "../../../src/core/history";
-import { api, folder, runAndWait, setArgs, STACKS, useStack } from "./helpers";
+import type { StoreNotice } from "../../../src/core/historyStore";
+import * as vscode from "vscode";
+import { api, folder, runAndWait, screenshot, setArgs, STACKS, until, useStack } from "./helpers";
 
 describe("project index and run history in the extension", () => {
   it("indexes a folder in the background, on worker threads from the bundle", async () => {
@@ -26,5 +31,107 @@ describe("project index and run history in the extension", () => {
     assert.equal(failed.failures[0]?.db?.kind, "unique");
     assert.deepEqual(failed.failures[0]?.db?.columns, ["email"]);
     assert.equal(rows.length, 6);
+  });
+
+  describe("a damaged or locked store", () => {
+    const HOLD_LOCK = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('PRAGMA locking_mode = EXCLUSIVE')\nc.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.read()\nc.execute('COMMIT')\n";
+    const RENAME = "tests/test_profile.py::test_rename_user";
+
+    /** Runs commit_factory, collecting what the history told the user meanwhile. */
+    async function runCollecting(): Promise<{ outcome: string | undefined; notices: StoreNotice[] }> {
+      const a = await api();
+      const notices: StoreNotice[] = [];
+      const sub = a.explorer.history.onDidNotice((n) => notices.push(n));
+      try {
+        const results = await runAndWait(a, [folder(a, "commit_factory").root]);
+        return { outcome: results.get(RENAME)?.outcome, notices };
+      } finally {
+        sub.dispose();
+      }
+    }
+
+    function corruptFiles(file: string): string[] {
+      return fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(`${path.basename(file)}.corrupt-`) && !/-(wal|shm)$/.test(f));
+    }
+
+    async function runsRecorded(): Promise<number> {
+      const a = await api();
+      const store = await a.explorer.history.open();
+      const [row] = (await store?.all<{ n: number }>("SELECT count(*) AS n FROM runs")) ?? [];
+      return row?.n ?? -1;
+    }
+
+    it("a damaged store file is kept aside with a message, and the run goes on into a new store", async () => {
+      await useStack(STACKS[0]);
+      await setArgs([]);
+      const a = await api();
+      const h = a.explorer.history;
+      const asideBefore = corruptFiles(h.file);
+      await h.reopen(); // as a window reload: the file is opened again on next use
+      for (const side of ["", "-wal", "-shm"]) fs.rmSync(h.file + side, { force: true });
+      fs.writeFileSync(h.file, "this is not a database ".repeat(400));
+      const { outcome, notices } = await runCollecting();
+      assert.equal(outcome, "failed", "the run went on");
+      assert.equal(notices.length, 1, JSON.stringify(notices));
+      assert.equal(notices[0]?.level, "error");
+      assert.match(notices[0]?.message ?? "", /was damaged .* it was kept as .*history\.db\.corrupt-.* and a new one started/);
+      const aside = corruptFiles(h.file).filter((f) => !asideBefore.includes(f));
+      assert.equal(aside.length, 1, aside.join());
+      assert.equal(fs.readFileSync(path.join(path.dirname(h.file), aside[0] ?? ""), "utf8").slice(0, 23), "this is not a database ", "the damaged file is kept as it was");
+      assert.equal(await runsRecorded(), 1, "the run is in the new store");
+      const rows = await latestResults((await h.open())!, folder(a, "commit_factory").folder.uri.fsPath);
+      assert.equal(rows.find((r) => r.nodeid === RENAME)?.outcome, "failed");
+    });
+
+    it("a store locked by another process gives a message, the run goes on, and the next run is recorded again", async () => {
+      const a = await api();
+      const h = a.explorer.history;
+      const before = await runsRecorded();
+      const asideBefore = corruptFiles(h.file);
+      await h.reopen();
+      // another process in the middle of a long write (a second window, a backup tool); one in
+      // this process would share SQLite's locks with the extension
+      const other = spawn("/usr/bin/python3", ["-c", HOLD_LOCK, h.file], { stdio: ["pipe", "pipe", "inherit"] });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          other.stdout.once("data", () => resolve());
+          other.once("exit", (code) => reject(new Error(`the lock holder exited with ${code}`)));
+        });
+        const { outcome, notices } = await runCollecting();
+        assert.equal(outcome, "failed", "the run went on");
+        assert.ok(notices.length >= 1, "the user is told");
+        assert.ok(notices.every((n) => n.level === "warn" && /(unavailable for now .*tried again on the next run|locked by another process .*the next run tries again)/.test(n.message)), JSON.stringify(notices));
+      } finally {
+        other.stdin.end();
+        await new Promise((resolve) => (other.exitCode === null ? other.once("exit", resolve) : resolve(undefined)));
+      }
+      assert.deepEqual(corruptFiles(h.file), asideBefore, "a lock is no damage: nothing more moved aside");
+      const { outcome, notices } = await runCollecting();
+      assert.equal(outcome, "failed");
+      assert.deepEqual(notices, [], "nothing to say once the lock is gone");
+      assert.equal(await runsRecorded(), before + 1, "the locked run is not recorded, the next one is");
+    });
+  });
+
+  it("shows a test that fails only after another on its Test Explorer item: failed k of the last n runs, always after the polluter", async () => {
+    await useStack(STACKS[0]);
+    await setArgs([]);
+    const a = await api();
+    const tests = folder(a, "commit_factory");
+    const victim = "tests/test_profile.py::test_rename_user";
+    const profile = tests.byNodeId.get("tests/test_profile.py");
+    assert.ok(profile, "the test file's item");
+    // whole folder: fails after test_accounts.py committed alice; its own file alone: passes
+    assert.equal((await runAndWait(a, [tests.root])).get(victim)?.outcome, "failed");
+    assert.equal((await runAndWait(a, [profile])).get(victim)?.outcome, "passed");
+    assert.equal((await runAndWait(a, [tests.root])).get(victim)?.outcome, "failed");
+    const text = await until("the victim's mark", () => a.flakiness.shown(tests).get(victim));
+    assert.match(text, /^failed \d+ of the last \d+ runs, always after test_create_alice$/);
+    assert.equal(tests.byNodeId.get(victim)?.description, text, "on the Test Explorer item");
+    assert.equal(a.flakiness.shown(tests).has("tests/test_accounts.py::test_create_alice"), false, "a test that always passes is steady");
+    await vscode.commands.executeCommand("workbench.view.testing.focus");
+    await vscode.commands.executeCommand("vscode.revealTestInExplorer", tests.byNodeId.get(victim));
+    const shot = await screenshot("flaky-test", { selector: ".part.sidebar", text: "always after test_create_alice" });
+    if (shot.error !== "no screenshot host (desktop host)") assert.ok(shot.ok, shot.error);
   });
 });

@@ -32,6 +32,58 @@ class UserFactory(SQLAlchemyModelFactory):
 `;
 
 describe("fix edits", () => {
+  it("per-call session: a local session's class-level copy goes; an expression becomes a local that later reads use", async () => {
+    const local = `class ProductFactory(SQLAlchemyModelFactory):
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        session = SASession(bind=engine)
+        cls._meta.sqlalchemy_session = session
+        obj = model_class(*args, **kwargs)
+        session.add(obj)
+        return obj
+`;
+    const c = cause("shared-session-state", "f.py", 5, "ProductFactory._create", ["per-call-session"]);
+    assert.equal(await fixed({ "f.py": local }, c, "per-call-session"), local.replace("        cls._meta.sqlalchemy_session = session\n", ""));
+    const expr = `class ProductFactory(SQLAlchemyModelFactory):
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        cls._meta.sqlalchemy_session = make_session()
+        obj = model_class(*args, **kwargs)
+        cls._meta.sqlalchemy_session.add(obj)
+        cls._meta.sqlalchemy_session.flush()
+        return obj
+`;
+    const out = await fixed({ "f.py": expr }, { ...c, line: 4 }, "per-call-session");
+    assert.equal(out, expr.replace("cls._meta.sqlalchemy_session = make_session()", "session = make_session()").replace(/cls\._meta\.sqlalchemy_session\./g, "session."));
+    assert.equal((await fixesFor({ ...c, line: 4 }, ctx({ "f.py": expr }))).length, 1, "parses and is idempotent");
+    const named = expr.replace("obj = model_class", "session = None\n        obj = model_class");
+    assert.match((await fixed({ "f.py": named }, { ...c, line: 4 }, "per-call-session")) ?? "", /call_session = make_session\(\)\n[\s\S]*call_session\.add\(obj\)/, "a name the method uses is not taken");
+  });
+
+  it("shared session: an autouse fixture in the root conftest removes a scoped session, rolls back a plain one; imports added, never twice", async () => {
+    const c = cause("shared-session-state", "app/db.py", 3, "app.db.Session", ["reset-shared-session"]);
+    const db = `engine = create_engine("sqlite://")\nfactory = sessionmaker(bind=engine)\nSession = scoped_session(factory)\n`;
+    const conftest = `from app.models import Base\n`;
+    const fix = await computeFix("reset-shared-session", c, ctx({ "app/db.py": db, "conftest.py": conftest }));
+    const out = fix && applyEdits(conftest, fix.edits);
+    assert.equal(out, `import pytest\nfrom app.models import Base\nfrom app.db import Session\n\n\n@pytest.fixture(autouse=True)\ndef _reset_shared_session():\n    # app.db.Session lives for the whole run; nothing a test flushed may reach the next\n    yield\n    Session.remove()  # closes it: rolls back what the test left\n`);
+    assert.equal((await fixesFor(c, ctx({ "app/db.py": db, "conftest.py": conftest }))).length, 1, "parses and is idempotent");
+    const plain = db.replace("scoped_session(factory)", "factory()");
+    const rolled = await computeFix("reset-shared-session", c, ctx({ "app/db.py": plain, "conftest.py": "import pytest\nimport app.db\n" }));
+    assert.match(rolled?.edits.map((e) => e.newText).join("") ?? "", /^\n\n@pytest[\s\S]*\n    app\.db\.Session\.rollback\(\)\n$/);
+    assert.equal(await computeFix("reset-shared-session", c, ctx({ "app/db.py": db })), undefined, "no root conftest.py: nothing to extend");
+  });
+
+  it("per-call session: not offered when factory_boy's own _create reads the class-level session", async () => {
+    const text = `class ProductFactory(SQLAlchemyModelFactory):
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        cls._meta.sqlalchemy_session = make_session()
+        return super()._create(model_class, *args, **kwargs)
+`;
+    assert.equal(await computeFix("per-call-session", cause("shared-session-state", "f.py", 4, "ProductFactory._create", ["per-call-session"]), ctx({ "f.py": text })), undefined);
+  });
+
   it("persistence: the quoted word changes, the quotes stay", async () => {
     const out = await fixed({ "f.py": FACTORIES }, cause("factory-commits", "f.py", 5, "UserFactory", ["persistence-flush"]), "persistence-flush");
     assert.match(out ?? "", /sqlalchemy_session_persistence = 'flush'\n/);

@@ -21,7 +21,7 @@ export function sessionStateCauses(facts: RunFacts, w: RowWriter, rank: number):
       line: target.v.line + 1,
       symbol: target.qname,
       evidence: `${factory.name} saves through ${target.qname} (${file}:${target.v.line + 1}), one session created at import time that lives for the whole run; nothing rolls it back between tests, so the ${w.what} that ${w.nodeid} flushed (never committed) was still pending in it for later tests.`,
-      fixes: ["transactional-fixture"],
+      fixes: ["reset-shared-session", "transactional-fixture"],
       rank,
     }];
   }

@@ -1,0 +1,40 @@
+// reset-shared-session: a session created at import time (`Session = scoped_session(...)` in the
+// app) lives for the whole run, so what one test flushed is still pending in the next. An autouse
+// fixture in the root conftest.py ends each test by removing (scoped) or rolling back (plain) it.
+import type { Cause } from "../causes/model";
+import type { Fix, FixContext, TextEdit } from "./model";
+import { imported, named, walk, withTree } from "./syntax";
+import { edit, indentUnit } from "./text";
+
+const CONFTEST = "conftest.py";
+const FIXTURE = "_reset_shared_session";
+
+export async function resetSharedSession(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
+  const dot = cause.symbol.lastIndexOf(".");
+  const source = ctx.read(cause.file);
+  const conftest = ctx.read(CONFTEST);
+  if (dot <= 0 || source === undefined || conftest === undefined) return undefined;
+  const module = cause.symbol.slice(0, dot);
+  const name = cause.symbol.slice(dot + 1);
+  const scoped = await withTree(source, (root) => {
+    const assign = [...walk(root)].find((n) => n.type === "assignment" && n.startPosition.row === cause.line - 1 && n.childForFieldName("left")?.text === name);
+    const fn = assign?.childForFieldName("right")?.childForFieldName("function")?.text;
+    return fn === undefined ? undefined : /(^|\.)scoped_session$/.test(fn);
+  });
+  if (scoped === undefined) return undefined;
+  return withTree(conftest, (root) => {
+    if ([...walk(root)].some((n) => n.type === "function_definition" && n.childForFieldName("name")?.text === FIXTURE)) return undefined;
+    const title = `Reset ${cause.symbol} after every test: an autouse fixture in ${CONFTEST}`;
+    const edits: TextEdit[] = [];
+    const session = imported(root, conftest, CONFTEST, module, name);
+    if (session.edit) edits.push({ ...session.edit, title });
+    const hasPytest = named(root).some((st) => st.type === "import_statement" && st.childrenForFieldName("name").some((n) => n?.text === "pytest"));
+    if (!hasPytest) edits.push(edit(CONFTEST, conftest, 0, 0, "import pytest\n", title));
+    const i = indentUnit(conftest);
+    const end = scoped ? `${session.ref}.remove()  # closes it: rolls back what the test left` : `${session.ref}.rollback()`;
+    const gap = conftest.length === 0 ? "" : conftest.endsWith("\n\n\n") ? "" : conftest.endsWith("\n\n") ? "\n" : conftest.endsWith("\n") ? "\n\n" : "\n\n\n";
+    const fixture = `${gap}@pytest.fixture(autouse=True)\ndef ${FIXTURE}():\n${i}# ${cause.symbol} lives for the whole run; nothing a test flushed may reach the next\n${i}yield\n${i}${end}\n`;
+    edits.push(edit(CONFTEST, conftest, conftest.length, conftest.length, fixture, title));
+    return { id: "reset-shared-session" as const, title, edits };
+  });
+}
