@@ -13,6 +13,8 @@ export interface ResultRow {
   failures: Failure[];
   causes?: Cause[];
   rootOf?: string;
+  /** Run by an xdist worker: its place in the run's finish order says nothing of what ran before it. */
+  worker?: string;
 }
 
 export async function startRun(store: Store, root: string, at = new Date()): Promise<number> {
@@ -26,9 +28,9 @@ export async function recordResult(store: Store, runId: number, r: ResultRow): P
   const failed = r.outcome === "failed" || r.outcome === "errored";
   await store.run(
     `INSERT OR REPLACE INTO results (run_id, nodeid, outcome, duration_ms, failures, causes, root_of, seq)
-     VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM results WHERE run_id = ?))`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE (SELECT COUNT(*) FROM results WHERE run_id = ?) END)`,
     // database URLs in messages and SQL parameters keep no password
-    [runId, r.nodeid, r.outcome, r.durationMs, json(r.failures), json(r.causes), r.rootOf ?? null, runId],
+    [runId, r.nodeid, r.outcome, r.durationMs, json(r.failures), json(r.causes), r.rootOf ?? null, r.worker ? 1 : 0, runId],
   );
   await store.run(`UPDATE runs SET ${failed ? "failed = failed + 1" : "passed = passed + 1"} WHERE id = ?`, [runId]);
 }

@@ -60,7 +60,15 @@ export function activate(context: vscode.ExtensionContext): OrmTestDoctorApi {
       explorer.history.onDidRecord((root) => {
         for (const t of explorer.folderTests) if (readConfig(t.folder).cwd === root) void flakiness.update(t);
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders((e) => e.removed.forEach((f) => flakiness.forget(f))),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const f of e.removed) {
+          flakiness.forget(f);
+          findings.forget(f);
+          risks.forget(f);
+          explorer.indexes.forget(f);
+          restored.delete(f.uri.toString());
+        }
+      }),
       explorer.onDidDiscover((t) => {
         void flakiness.update(t);
         if (restored.has(t.folder.uri.toString())) return;

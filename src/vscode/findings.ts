@@ -73,6 +73,14 @@ export class CauseDiagnostics implements vscode.Disposable, SiteSource {
     this.redraw();
   }
 
+  /** A folder left the workspace: its tests' causes go with it. */
+  forget(folder: vscode.WorkspaceFolder): void {
+    const prefix = `${folder.uri.toString()}|`;
+    for (const key of [...this.byTest.keys()]) if (key.startsWith(prefix)) this.byTest.delete(key);
+    for (const key of [...this.seen]) if (key.startsWith(prefix)) this.seen.delete(key);
+    this.redraw();
+  }
+
   /** After a reload: the causes the history keeps for the folder's tests (a run since wins). */
   restore(tests: FolderTests, rows: readonly ResultRow[]): number {
     let n = 0;

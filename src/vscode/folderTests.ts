@@ -103,6 +103,8 @@ export class FolderTests {
       if (problem) this.log.warn(`${this.folder.name}: discovery: ${problem.message}`);
       if (files) this.replaceFiles(files, builder);
       else this.replaceAll(builder.roots);
+      // collected: expanding the folder in Test Explorer must not collect it all over again
+      if (!this.root.error) this.root.canResolveChildren = false;
       this.log.info(`${this.folder.name}: ${result.items.length} collected, ${result.errors.length} collection errors (${result.exit.durationMs} ms)`);
     } finally {
       this.root.busy = false;

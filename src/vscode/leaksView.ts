@@ -26,13 +26,17 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     this.subscriptions.push(findings.onDidChange(() => void this.reload()));
   }
 
+  private reloads = 0;
+
   private async reload(): Promise<void> {
+    const mine = ++this.reloads; // reloads overlap (a burst of results): the newest one wins
     const past = new Map<string, CauseHistory>();
     const store = await this.history.open().catch(() => undefined);
     const roots = new Set(this.findings.all().map((s) => readConfig(s.tests.folder).cwd));
     for (const root of store ? roots : []) {
       for (const h of await causeHistory(store!, root).catch(() => [])) past.set(`${root}|${h.cause.kind}|${h.cause.file}|${h.cause.line}`, h);
     }
+    if (mine !== this.reloads) return;
     this.past = past;
     this.changed.fire(undefined);
   }
@@ -96,9 +100,9 @@ export class LeakHover implements vscode.HoverProvider {
     for (const site of sites) {
       const c = site.cause;
       const h = past.find((p) => p.cause.kind === c.kind && p.cause.file === c.file && p.cause.line === c.line);
+      // the evidence is the problem's own text, shown just above by VS Code: history only here
       md.appendMarkdown(`**ORM Test Doctor — ${c.kind}** (${site.victims.size ? `breaks ${site.victims.size} test${site.victims.size === 1 ? "" : "s"} now` : "a risk read from the code"})\n\n`);
-      md.appendText(c.evidence);
-      md.appendMarkdown("\n\n");
+      if (!h) md.appendMarkdown("No leak history yet: not seen in a recorded run.\n\n");
       if (h) md.appendMarkdown(`Leak history: in ${h.runs} of the recent runs, last ${when(h.lastSeen)}; broke ${h.tests.length} test${h.tests.length === 1 ? "" : "s"} (${h.tests.slice(0, 5).map((t) => `\`${t.split("::").pop() ?? t}\``).join(", ")}${h.tests.length > 5 ? ", …" : ""}).\n\n`);
     }
     return new vscode.Hover(md);

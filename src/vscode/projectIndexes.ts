@@ -29,6 +29,12 @@ export class ProjectIndexes implements vscode.Disposable {
     return index;
   }
 
+  /** A folder left the workspace: its index (often the biggest thing we hold) goes too. */
+  forget(folder: vscode.WorkspaceFolder): void {
+    this.indexes.delete(folder.uri.toString());
+    this.workerErrors.delete(folder.uri.toString());
+  }
+
   private build(folder: vscode.WorkspaceFolder): Promise<ProjectIndex> {
     const dist = path.join(this.extensionDir, "dist");
     return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Indexing ${folder.name}` }, async (progress) => {

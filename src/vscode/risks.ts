@@ -38,7 +38,13 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
     );
   }
 
+  /** A folder left the workspace: its risks go with it. */
+  forget(folder: vscode.WorkspaceFolder): void {
+    if (this.byFolder.delete(folder.uri.toString())) this.publish();
+  }
+
   private refresh(folder: vscode.WorkspaceFolder, index: ProjectIndex): void {
+    if (!(vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.toString() === folder.uri.toString())) return; // an index finished after its folder left
     const config = vscode.workspace.getConfiguration("ormTestDoctor", folder.uri);
     const started = Date.now();
     try {

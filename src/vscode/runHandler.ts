@@ -28,6 +28,8 @@ export interface TestFinished {
   durationMs: number;
   /** Normalized failures of its failed phases (database errors among them). */
   failures: Failure[];
+  /** The xdist worker that ran it. */
+  worker?: string;
 }
 export type RunMode = "run" | "coverage";
 
@@ -136,7 +138,7 @@ export class RunReporter {
       else if (m.outcome === "failed") this.testRun.failed(item, messages, r.durationMs);
       else this.testRun.errored(item, messages.length ? messages : [new vscode.TestMessage("error")], r.durationMs);
       this.done.add(item);
-      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures: r.failures });
+      this.onFinished?.({ item, nodeid: m.nodeid, outcome: m.outcome, messages, durationMs: r.durationMs, failures: r.failures, ...(m.worker ? { worker: m.worker } : {}) });
     }
   }
 
@@ -224,7 +226,7 @@ export async function runFolder(
     const recorded = new Set<string>();
     const rep = (reporter = new RunReporter(tests, testRun, (f) => {
       const d = causes.get(f.nodeid);
-      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures, ...(d ? { causes: d.causes, ...(d.rootOf ? { rootOf: d.rootOf } : {}) } : {}) });
+      rec?.result({ nodeid: f.nodeid, outcome: f.outcome, durationMs: f.durationMs, failures: f.failures, ...(f.worker ? { worker: f.worker } : {}), ...(d ? { causes: d.causes, ...(d.rootOf ? { rootOf: d.rootOf } : {}) } : {}) });
       recorded.add(f.nodeid);
       onFinished?.(f);
     }, (d) => {

@@ -49,6 +49,17 @@ describe("history: causes, flakiness, order dependence", () => {
     assert.deepEqual(await testHistory(store, "/p", "t.py::v", 2), { runs: 2, failed: 1 });
   });
 
+  it("results from xdist workers keep no order: no test is said to fail after another from their finish order", async () => {
+    const store = await Store.open(":memory:");
+    const id = await startRun(store, "/p");
+    await recordResult(store, id, { nodeid: "t.py::x", outcome: "passed", durationMs: 1, failures: [], worker: "gw0" });
+    await recordResult(store, id, { nodeid: "t.py::v", outcome: "failed", durationMs: 1, failures: [failure], worker: "gw1" });
+    assert.deepEqual(await store.all("SELECT nodeid, seq FROM results ORDER BY nodeid"), [{ nodeid: "t.py::v", seq: null }, { nodeid: "t.py::x", seq: null }]);
+    await run(store, 2, [["t.py::v", "passed"]]);
+    await run(store, 3, [["t.py::x", "passed"], ["t.py::v", "failed"]]);
+    assert.deepEqual(await testHistory(store, "/p", "t.py::v"), { runs: 3, failed: 2 }, "one unordered run: order dependence unknown");
+  });
+
   it("of the tests always run before a failure, the one its causes named comes first", async () => {
     const store = await Store.open(":memory:");
     const polluter = (id: string): Cause => ({ ...cause("polluter-test", id), file: "t.py" });
