@@ -32,6 +32,7 @@ const WORKSPACE_FOLDERS: ReadonlyArray<[string, string]> = [
   ["runner/slow", "slow"],
   ["projects/drift_legacy", "drift_legacy"],
   ["projects/global_state_polluter", "global_state_polluter"],
+  ["editor/seed_like", "seed_like"],
 ];
 
 /** Packages the VSIX and installs it into a fresh extensions folder, as a user would. */

@@ -12,34 +12,7 @@ import * as vscode from "vscode";
 import type { FixProof } from "../../../src/vscode/codeActions";
 
 const repo = process.env["ORM_TD_REPO"] ?? path.resolve(__dirname, "..", "..", "..", "..");
-import { api, configure, folder, runAndWait, screenshot, setArgs, STACKS, until, useStack } from "./helpers";
-
-interface Problem {
-  file: string;
-  line: number;
-  kind: string;
-  severity: vscode.DiagnosticSeverity;
-  related: string[];
-}
-
-function problems(root: string): Problem[] {
-  return vscode.languages
-    .getDiagnostics()
-    .filter(([uri]) => uri.fsPath.startsWith(root + path.sep))
-    .flatMap(([uri, ds]) =>
-      ds
-        .filter((d) => d.source === "ORM Test Doctor" && typeof d.code === "object")
-        .map((d) => ({
-          file: path.relative(root, uri.fsPath).split(path.sep).join("/"),
-          line: d.range.start.line + 1,
-          kind: String((d.code as { value: string }).value),
-          severity: d.severity,
-          related: (d.relatedInformation ?? []).map((r) => r.message),
-        })),
-    );
-}
-
-const at = (ps: Problem[]) => ps.map((p) => `${p.file}:${p.line} ${p.kind} ${p.severity === vscode.DiagnosticSeverity.Error ? "error" : "warning"}`).sort();
+import { api, at, configure, folder, problems, runAndWait, screenshot, setArgs, STACKS, until, useStack } from "./helpers";
 
 describe("causes in the editor: problems, quick fixes, proof by re-run", function () {
   this.timeout(240_000);

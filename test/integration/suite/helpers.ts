@@ -115,3 +115,31 @@ export async function until<T>(what: string, check: () => T | undefined, ms = 15
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Our problems under a folder: file, line, kind (the code), severity, related messages. */
+export interface Problem {
+  file: string;
+  line: number;
+  kind: string;
+  severity: vscode.DiagnosticSeverity;
+  related: string[];
+}
+
+export function problems(root: string): Problem[] {
+  return vscode.languages
+    .getDiagnostics()
+    .filter(([uri]) => uri.fsPath.startsWith(root + path.sep))
+    .flatMap(([uri, ds]) =>
+      ds
+        .filter((d) => d.source === "ORM Test Doctor" && typeof d.code === "object")
+        .map((d) => ({
+          file: path.relative(root, uri.fsPath).split(path.sep).join("/"),
+          line: d.range.start.line + 1,
+          kind: String((d.code as { value: string }).value),
+          severity: d.severity,
+          related: (d.relatedInformation ?? []).map((r) => r.message),
+        })),
+    );
+}
+
+export const at = (ps: Problem[]) => ps.map((p) => `${p.file}:${p.line} ${p.kind} ${p.severity === vscode.DiagnosticSeverity.Error ? "error" : "warning"}`).sort();
