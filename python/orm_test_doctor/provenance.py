@@ -86,6 +86,28 @@ class EngineInfo:
         self.reader_failures = 0
         self.baseline = {}  # table -> {"rows": n} at its first touch this run
 
+    def follow_connection(self, conn):
+        """What SQLite really opened: a custom `creator=` (or `connect_args`) can put a file behind a
+        memory URL, or memory behind a file URL. SQLite's own list of databases says which."""
+        try:
+            cursor = _dbapi(conn).cursor()
+            try:
+                cursor.execute("PRAGMA database_list")
+                main = [row[2] for row in cursor.fetchall() if row[1] == "main"]
+            finally:
+                cursor.close()
+        except Exception:
+            return  # not a pysqlite-like connection: the URL is all we know
+        if not main:
+            return
+        file = main[0] or ""
+        self.memory = not file
+        self.data["persistent"] = bool(file)
+        if file:
+            self.data["file"] = os.path.abspath(file)
+        else:
+            self.data.pop("file", None)
+
 
 class Tracer:
     def __init__(self, rootdir):
@@ -178,6 +200,8 @@ class Tracer:
             site = self.site.describe(sys._getframe(3), self.current)
             info.data["firstUse"] = {"by": site["by"], "frame": site["frame"], "nodeid": self.current[0] if self.current else None}
             self.new_engines.append(info.data)
+            if info.data["dialect"] == "sqlite":
+                info.follow_connection(conn)
         if info.memory:
             info.last_dbapi = _dbapi(conn)
         return info

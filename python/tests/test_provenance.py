@@ -326,3 +326,50 @@ def test_a_row_known_only_by_its_generated_id_is_checked_for_survival(project):
     [w] = writes(provenance(res), "test_pk.py::test_commits_a_note", "notes")
     assert w["keys"] == [{"id": [1]}]
     assert (w["committed"], w["checked"], w["survived"]) == (1, 1, 1)
+
+
+CREATOR = {
+    "conftest.py": """
+        import sqlite3
+
+        import pytest
+        from sqlalchemy import Column, Integer, String, create_engine
+        from sqlalchemy.orm import Session, declarative_base
+
+        Base = declarative_base()
+
+
+        class Tag(Base):
+            __tablename__ = "tags"
+            id = Column(Integer, primary_key=True)
+            name = Column(String(20), unique=True)
+
+
+        # the URL says memory; the connections the pool makes are to a file
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect("creator.db"))
+        Base.metadata.create_all(engine)
+
+
+        @pytest.fixture
+        def db():
+            session = Session(bind=engine)
+            yield session
+            session.rollback()
+            session.close()
+    """,
+    "test_tags.py": """
+        from conftest import Tag
+
+        def test_adds(db):
+            db.add(Tag(name="a"))
+            db.commit()
+    """,
+}
+
+
+def test_a_custom_creator_is_followed_to_the_file_sqlite_really_opened(project):
+    proj = project(CREATOR)
+    prov = provenance(proj.run("-q"))
+    [engine] = next(m["engines"] for m in prov.values() if "engines" in m)
+    assert engine["url"] == "sqlite://"
+    assert engine["persistent"] is True and engine["file"] == str(Path(proj.path) / "creator.db")
