@@ -98,8 +98,8 @@ class EngineInfo:
                 cursor.close()
         except Exception:
             return  # not a pysqlite-like connection: the URL is all we know
-        if not main:
-            return
+        if not main or bool(main[0]) != self.memory:
+            return  # the URL says what SQLite opened: keep its path (SQLite's has symlinks resolved)
         file = main[0] or ""
         self.memory = not file
         self.data["persistent"] = bool(file)

@@ -99,18 +99,20 @@ export async function testHistory(store: Store, root: string, nodeid: string, li
   const out: TestHistory = { runs: mine.length, failed: failedRuns.length };
   const passedRuns = mine.filter((m) => m.outcome === "passed");
   // runs recorded before the order was kept cannot say what ran before
-  if (failedRuns.length < 2 || passedRuns.length === 0 || mine.some((m) => m.seq === null)) return out;
+  // runs without an order (recorded before it was kept, or from xdist workers) cannot say what ran before
+  const ordered = (m: { seq: number | null }) => m.seq !== null;
+  if (failedRuns.filter(ordered).length < 2 || !passedRuns.some(ordered)) return out;
   const before = async (m: { run_id: number; seq: number | null }) =>
     new Set((await store.all<{ nodeid: string }>("SELECT nodeid FROM results WHERE run_id = ? AND seq < ?", [m.run_id, m.seq ?? 0])).map((r) => r.nodeid));
   let common: Set<string> | undefined;
-  for (const m of failedRuns) {
+  for (const m of failedRuns.filter(ordered)) {
     const b = await before(m);
     common = common ? new Set([...common].filter((x) => b.has(x))) : b;
   }
-  for (const m of passedRuns) for (const x of await before(m)) common?.delete(x);
+  for (const m of passedRuns.filter(ordered)) for (const x of await before(m)) common?.delete(x);
   // of the tests always run before, the one the failures' causes named (the polluter) says most
   const named = new Map<string, number>();
-  for (const m of failedRuns) {
+  for (const m of failedRuns.filter(ordered)) {
     const causes = m.causes ? (JSON.parse(m.causes) as Cause[]) : [];
     for (const x of [m.root_of, ...causes.map((c) => c.symbol)]) if (x && common?.has(x)) named.set(x, (named.get(x) ?? 0) + 1);
   }
@@ -123,9 +125,10 @@ export interface UnsteadyTest extends TestHistory {
 }
 
 /** The tests of `root` that both passed and failed over their last `limit` results (flaky or
- * order-dependent), with the test each always fails after; at most `most` of them, most failing
- * first. One query for the whole suite: run after every run of 10,000 tests. */
-export async function unsteadyTests(store: Store, root: string, limit = 10, most = 200): Promise<UnsteadyTest[]> {
+ * order-dependent), at most `most` of them, most failing first: one query for the whole suite,
+ * run after every run of 10,000 tests. The first `detailed` also get the test they always fail
+ * after (a few queries each). */
+export async function unsteadyTests(store: Store, root: string, limit = 10, most = 200, detailed = 20): Promise<UnsteadyTest[]> {
   const rows = await store.all<{ nodeid: string; runs: number; failed: number }>(
     `SELECT nodeid, count(*) AS runs, sum(outcome IN ('failed', 'errored')) AS failed FROM (
        SELECT r.nodeid, r.outcome, ROW_NUMBER() OVER (PARTITION BY r.nodeid ORDER BY r.run_id DESC) AS k
@@ -136,7 +139,7 @@ export async function unsteadyTests(store: Store, root: string, limit = 10, most
     [root, limit * 20, limit, most],
   );
   const out: UnsteadyTest[] = [];
-  for (const r of rows) out.push({ nodeid: r.nodeid, ...(await testHistory(store, root, r.nodeid, limit)) });
+  for (const [i, r] of rows.entries()) out.push(i < detailed ? { nodeid: r.nodeid, ...(await testHistory(store, root, r.nodeid, limit)) } : r);
   return out;
 }
 

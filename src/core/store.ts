@@ -17,6 +17,9 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE results ADD COLUMN causes TEXT;
    ALTER TABLE results ADD COLUMN root_of TEXT;
    ALTER TABLE results ADD COLUMN seq INTEGER;`,
+  // A test's last results (flakiness, order dependence) without scanning every run's results.
+  `CREATE INDEX results_by_test ON results(nodeid, run_id);
+   CREATE INDEX runs_by_root ON runs(root, id);`,
 ];
 
 const BUSY_MS = 2000;

@@ -1,7 +1,7 @@
 // Flaky and order-dependent tests, shown on their Test Explorer items ("failed 3 of the last 10
 // runs, always after test_x") from the run history: after each recorded run and after discovery
 // (a reload). Only the descriptions set here are ever cleared.
-import type * as vscode from "vscode";
+import * as vscode from "vscode";
 import { unsteadyTests } from "../core/history";
 import { readConfig } from "./config";
 import type { FolderTests } from "./folderTests";
@@ -43,6 +43,7 @@ export class Flakiness {
     if (!store) return;
     const unsteady = await unsteadyTests(store, readConfig(tests.folder).cwd);
     const key = tests.folder.uri.toString();
+    if (!(vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.toString() === key)) return; // it left meanwhile
     const before = this.marked.get(key) ?? new Map<string, vscode.TestItem>();
     const now = new Map<string, vscode.TestItem>();
     for (const u of unsteady) {

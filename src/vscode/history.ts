@@ -18,8 +18,8 @@ export interface RunRecorder {
 export class History implements vscode.Disposable {
   readonly file: string;
   private readonly store: HistoryStore;
-  private readonly notices = new vscode.EventEmitter<StoreNotice>();
-  /** What the user was told about the store (a damaged file, a lock), as it happens. */
+  private readonly notices = new vscode.EventEmitter<StoreNotice & { shown: boolean }>();
+  /** What happened to the store (a damaged file, a lock) as it happens; `shown`: told the user. */
   readonly onDidNotice = this.notices.event;
   private readonly recorded = new vscode.EventEmitter<string>();
   /** Fires with a run's root once the run is in the store. */
@@ -32,9 +32,12 @@ export class History implements vscode.Disposable {
     this.store = new HistoryStore(this.file, (n) => this.say(n));
   }
 
-  /** The store, or undefined while it cannot be opened (a lock; tried again next time). */
+  private disposed = false;
+
+  /** The store, or undefined while it cannot be opened (a lock; tried again next time) and once
+   * the window is closing (a late reader must not open a handle nobody closes). */
   open(): Promise<Store | undefined> {
-    return this.store.get();
+    return this.disposed ? Promise.resolve(undefined) : this.store.get();
   }
 
   /** Closes the store; the next use opens the file again, as a window reload does. */
@@ -78,12 +81,14 @@ export class History implements vscode.Disposable {
     this.log[n.level](`history: ${n.message}`);
     // a damaged store is said each time; a lock once until a run is recorded again
     const lock = n.level === "warn";
-    if (!lock || !this.locked) void vscode.window.showWarningMessage(`ORM Test Doctor: ${n.message}`);
+    const shown = !lock || !this.locked;
+    if (shown) void vscode.window.showWarningMessage(`ORM Test Doctor: ${n.message}`);
     if (lock) this.locked = true;
-    this.notices.fire(n);
+    if (!this.disposed) this.notices.fire({ ...n, shown });
   }
 
   dispose(): void {
+    this.disposed = true;
     this.notices.dispose();
     this.recorded.dispose();
     void this.store.close();

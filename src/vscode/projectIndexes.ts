@@ -24,7 +24,10 @@ export class ProjectIndexes implements vscode.Disposable {
     if (!index) {
       index = this.build(folder);
       this.indexes.set(key, index);
-      index.catch(() => this.indexes.delete(key));
+      const mine = index;
+      index.catch(() => {
+        if (this.indexes.get(key) === mine) this.indexes.delete(key); // not a newer build of a re-added folder
+      });
     }
     return index;
   }

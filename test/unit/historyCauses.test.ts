@@ -57,7 +57,9 @@ describe("history: causes, flakiness, order dependence", () => {
     assert.deepEqual(await store.all("SELECT nodeid, seq FROM results ORDER BY nodeid"), [{ nodeid: "t.py::v", seq: null }, { nodeid: "t.py::x", seq: null }]);
     await run(store, 2, [["t.py::v", "passed"]]);
     await run(store, 3, [["t.py::x", "passed"], ["t.py::v", "failed"]]);
-    assert.deepEqual(await testHistory(store, "/p", "t.py::v"), { runs: 3, failed: 2 }, "one unordered run: order dependence unknown");
+    assert.deepEqual(await testHistory(store, "/p", "t.py::v"), { runs: 3, failed: 2 }, "the unordered run is left out: one ordered failure says nothing");
+    await run(store, 4, [["t.py::x", "passed"], ["t.py::v", "failed"]]);
+    assert.deepEqual(await testHistory(store, "/p", "t.py::v"), { runs: 4, failed: 3, alwaysAfter: "t.py::x" }, "two ordered failures do, the unordered run beside them");
   });
 
   it("of the tests always run before a failure, the one its causes named comes first", async () => {
@@ -117,7 +119,7 @@ describe("history: causes, flakiness, order dependence", () => {
     const store = await Store.open(file);
     assert.deepEqual((await latestResults(store, "/p")).map((r) => r.nodeid), ["t.py::old"]);
     const [v] = await store.all<{ user_version: number }>("PRAGMA user_version");
-    assert.equal(v?.user_version, 3);
+    assert.equal(v?.user_version, 4);
     await store.close();
   });
 });

@@ -3,7 +3,7 @@
 // fixture in the root conftest.py ends each test by removing (scoped) or rolling back (plain) it.
 import type { Cause } from "../causes/model";
 import type { Fix, FixContext, TextEdit } from "./model";
-import { imported, named, walk, withTree } from "./syntax";
+import { bindsName, imported, importPoint, named, type Node, walk, withTree } from "./syntax";
 import { edit, indentUnit } from "./text";
 
 const CONFTEST = "conftest.py";
@@ -26,10 +26,13 @@ export async function resetSharedSession(cause: Cause, ctx: FixContext): Promise
     if ([...walk(root)].some((n) => n.type === "function_definition" && n.childForFieldName("name")?.text === FIXTURE)) return undefined;
     const title = `Reset ${cause.symbol} after every test: an autouse fixture in ${CONFTEST}`;
     const edits: TextEdit[] = [];
-    const session = imported(root, conftest, CONFTEST, module, name);
-    if (session.edit) edits.push({ ...session.edit, title });
     const hasPytest = named(root).some((st) => st.type === "import_statement" && st.childrenForFieldName("name").some((n) => n?.text === "pytest"));
-    if (!hasPytest) edits.push(edit(CONFTEST, conftest, 0, 0, "import pytest\n", title));
+    if (!hasPytest) {
+      const at = importPoint(root, conftest);
+      edits.push(edit(CONFTEST, conftest, at, at, "import pytest\n", title));
+    }
+    const session = sessionRef(root, conftest, module, name, cause.file === CONFTEST);
+    if (session.edit) edits.push({ ...session.edit, title });
     const i = indentUnit(conftest);
     const end = scoped ? `${session.ref}.remove()  # closes it: rolls back what the test left` : `${session.ref}.rollback()`;
     const gap = conftest.length === 0 ? "" : conftest.endsWith("\n\n\n") ? "" : conftest.endsWith("\n\n") ? "\n" : conftest.endsWith("\n") ? "\n\n" : "\n\n\n";
@@ -37,4 +40,16 @@ export async function resetSharedSession(cause: Cause, ctx: FixContext): Promise
     edits.push(edit(CONFTEST, conftest, conftest.length, conftest.length, fixture, title));
     return { id: "reset-shared-session" as const, title, edits };
   });
+}
+
+/** How conftest.py names the session: itself when it defines it; `from <module> import <name>`
+ * unless conftest already binds that name to something else, then `import <module>`. */
+function sessionRef(root: Node, conftest: string, module: string, name: string, own: boolean): { ref: string; edit?: TextEdit } {
+  if (own) return { ref: name };
+  const viaFrom = imported(root, conftest, CONFTEST, module, name);
+  if (!viaFrom.edit || !bindsName(root, name)) return viaFrom;
+  const bound = named(root).some((st) => st.type === "import_statement" && st.childrenForFieldName("name").some((n) => n?.type === "dotted_name" && n.text === module));
+  if (bound) return { ref: `${module}.${name}` };
+  const at = importPoint(root, conftest);
+  return { ref: `${module}.${name}`, edit: edit(CONFTEST, conftest, at, at, `import ${module}\n`, `import ${module}`) };
 }

@@ -133,6 +133,29 @@ export function imported(root: Node, text: string, file: string, module: string,
   return { ref: name, edit: edit(file, text, at, at, `from ${module} import ${name}\n`, title) };
 }
 
+/** Where a plain `import x` may go: after the docstring and any `from __future__` imports. */
+export function importPoint(root: Node, text: string): number {
+  let at = docstringEnd(root, text);
+  for (const st of named(root)) if (st.type === "future_import_statement") at = nextLine(text, st.endIndex);
+  return at;
+}
+
+/** Whether the module binds `name` at its top level (a def, a class, an assignment or an import). */
+export function bindsName(root: Node, name: string): boolean {
+  for (const st of named(root)) {
+    const inner = st.type === "decorated_definition" ? st.childForFieldName("definition") : st;
+    if ((inner?.type === "function_definition" || inner?.type === "class_definition") && inner.childForFieldName("name")?.text === name) return true;
+    if (st.type === "expression_statement" && st.namedChild(0)?.type === "assignment" && st.namedChild(0)?.childForFieldName("left")?.text === name) return true;
+    if (st.type === "import_from_statement" || st.type === "import_statement") {
+      for (const n of st.childrenForFieldName("name")) {
+        const bound = n?.type === "aliased_import" ? n.childForFieldName("alias")?.text : n?.text.split(".")[0];
+        if (bound === name) return true;
+      }
+    }
+  }
+  return false;
+}
+
 /** Where an import may go in a file without imports: after its docstring. */
 function docstringEnd(root: Node, text: string): number {
   const first = root.namedChild(0);

@@ -38,9 +38,9 @@ describe("project index and run history in the extension", () => {
     const RENAME = "tests/test_profile.py::test_rename_user";
 
     /** Runs commit_factory, collecting what the history told the user meanwhile. */
-    async function runCollecting(): Promise<{ outcome: string | undefined; notices: StoreNotice[] }> {
+    async function runCollecting(): Promise<{ outcome: string | undefined; notices: Array<StoreNotice & { shown: boolean }> }> {
       const a = await api();
-      const notices: StoreNotice[] = [];
+      const notices: Array<StoreNotice & { shown: boolean }> = [];
       const sub = a.explorer.history.onDidNotice((n) => notices.push(n));
       try {
         const results = await runAndWait(a, [folder(a, "commit_factory").root]);
@@ -67,6 +67,7 @@ describe("project index and run history in the extension", () => {
       const a = await api();
       const h = a.explorer.history;
       const asideBefore = corruptFiles(h.file);
+      await new Promise((r) => setTimeout(r, 1000)); // the last run's readers (Leaks view, marks) are done
       await h.reopen(); // as a window reload: the file is opened again on next use
       for (const side of ["", "-wal", "-shm"]) fs.rmSync(h.file + side, { force: true });
       fs.writeFileSync(h.file, "this is not a database ".repeat(400));
@@ -99,11 +100,15 @@ describe("project index and run history in the extension", () => {
         });
         const { outcome, notices } = await runCollecting();
         assert.equal(outcome, "failed", "the run went on");
-        assert.ok(notices.length >= 1, "the user is told");
+        assert.equal(notices.filter((n) => n.shown).length, 1, `the user is told once: ${JSON.stringify(notices)}`);
         assert.ok(notices.every((n) => n.level === "warn" && /(unavailable for now .*tried again on the next run|locked by another process .*the next run tries again)/.test(n.message)), JSON.stringify(notices));
       } finally {
         other.stdin.end();
-        await new Promise((resolve) => (other.exitCode === null ? other.once("exit", resolve) : resolve(undefined)));
+        if (other.exitCode === null && other.signalCode === null) {
+          const killer = setTimeout(() => other.kill(), 5000);
+          await new Promise((resolve) => other.once("exit", resolve));
+          clearTimeout(killer);
+        }
       }
       assert.deepEqual(corruptFiles(h.file), asideBefore, "a lock is no damage: nothing more moved aside");
       const { outcome, notices } = await runCollecting();
@@ -130,7 +135,8 @@ describe("project index and run history in the extension", () => {
       const t = a.flakiness.shown(tests).get(victim);
       return t && /always after/.test(t) ? t : undefined;
     });
-    assert.match(text, /^failed \d+ of the last \d+ runs, always after test_create_alice$/);
+    const [, k, n] = /^failed (\d+) of the last (\d+) runs, always after test_create_alice$/.exec(text) ?? [];
+    assert.ok(Number(k) >= 2 && Number(k) < Number(n), text); // earlier suites' runs of the folder count too
     assert.equal(tests.byNodeId.get(victim)?.description, text, "on the Test Explorer item");
     assert.equal(a.flakiness.shown(tests).has("tests/test_accounts.py::test_create_alice"), false, "a test that always passes is steady");
     await vscode.commands.executeCommand("workbench.view.testing.focus");

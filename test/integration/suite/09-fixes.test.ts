@@ -96,6 +96,9 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
           await vscode.window.showTextDocument(doc);
           editor.selection = new vscode.Selection(11, 8, 11, 8);
           await vscode.commands.executeCommand("editor.action.showHover");
+          // VS Code puts the problem's own text first: scroll the hover to our part, as a reader would
+          await vscode.commands.executeCommand("editor.action.showHover", { focus: true });
+          await Promise.resolve(vscode.commands.executeCommand("editor.action.goToBottomHover")).catch(() => undefined);
           const hoverShot = await screenshot("leak-hover", { selector: ".monaco-hover", text: "Leak history" });
           assert.ok(hoverShot.ok, `${hoverShot.error ?? ""}\n${hoverShot.text ?? ""}`);
         }

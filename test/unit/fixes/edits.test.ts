@@ -72,6 +72,16 @@ describe("fix edits", () => {
     const rolled = await computeFix("reset-shared-session", c, ctx({ "app/db.py": plain, "conftest.py": "import pytest\nimport app.db\n" }));
     assert.match(rolled?.edits.map((e) => e.newText).join("") ?? "", /^\n\n@pytest[\s\S]*\n    app\.db\.Session\.rollback\(\)\n$/);
     assert.equal(await computeFix("reset-shared-session", c, ctx({ "app/db.py": db })), undefined, "no root conftest.py: nothing to extend");
+    // a docstring and a __future__ import stay first; a name conftest already uses is not shadowed
+    const busy = `"""Fixtures."""\nfrom __future__ import annotations\n\nfrom sqlalchemy.orm import Session\n`;
+    const out2 = applyEdits(busy, (await computeFix("reset-shared-session", c, ctx({ "app/db.py": db, "conftest.py": busy })))?.edits ?? []);
+    assert.match(out2, /^"""Fixtures\."""\nfrom __future__ import annotations\nimport pytest\nimport app\.db\n/);
+    assert.match(out2, /    app\.db\.Session\.remove\(\)/);
+    assert.equal((await fixesFor(c, ctx({ "app/db.py": db, "conftest.py": busy }))).length, 1, "parses and is idempotent");
+    // the session defined in conftest.py itself: no import of conftest
+    const own = `import pytest\nfrom sqlalchemy.orm import scoped_session, sessionmaker\n\nSession = scoped_session(sessionmaker())\n`;
+    const ownFix = await computeFix("reset-shared-session", cause("shared-session-state", "conftest.py", 4, "conftest.Session", ["reset-shared-session"]), ctx({ "conftest.py": own }));
+    assert.ok(ownFix && !applyEdits(own, ownFix.edits).includes("from conftest import"), "no import of itself");
   });
 
   it("per-call session: not offered when factory_boy's own _create reads the class-level session", async () => {
@@ -82,6 +92,17 @@ describe("fix edits", () => {
         return super()._create(model_class, *args, **kwargs)
 `;
     assert.equal(await computeFix("per-call-session", cause("shared-session-state", "f.py", 4, "ProductFactory._create", ["per-call-session"]), ctx({ "f.py": text })), undefined);
+  });
+
+  it("per-call session: not offered where a deletion or a local would break the method", async () => {
+    const c = cause("shared-session-state", "f.py", 4, "ProductFactory._create", ["per-call-session"]);
+    const method = (body: string) => `class ProductFactory(SQLAlchemyModelFactory):\n    @classmethod\n    def _create(cls, model_class, *args, **kwargs):\n${body}        return model_class(*args, **kwargs)\n`;
+    const lazy = method("        if cls._meta.sqlalchemy_session is None:\n            cls._meta.sqlalchemy_session = make()\n");
+    assert.equal(await computeFix("per-call-session", { ...c, line: 5 }, ctx({ "f.py": lazy })), undefined, "read before it is set");
+    const shared = method("        session = make(); cls._meta.sqlalchemy_session = session\n");
+    assert.equal(await computeFix("per-call-session", c, ctx({ "f.py": shared })), undefined, "the line holds another statement");
+    const alone = method("        if flag:\n            cls._meta.sqlalchemy_session = session\n");
+    assert.equal(await computeFix("per-call-session", { ...c, line: 5 }, ctx({ "f.py": alone })), undefined, "the block would be empty");
   });
 
   it("persistence: the quoted word changes, the quotes stay", async () => {
