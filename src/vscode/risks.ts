@@ -66,8 +66,10 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
     return this.sitesIn(uri).find((s) => s.cause.line - 1 === d.range.start.line && s.cause.kind === kind);
   }
 
+  /** The risks shown in a file: none a run's cause of the same kind stands in for (quick fixes, hovers). */
   sitesIn(uri: vscode.Uri): CauseSite[] {
     const out: CauseSite[] = [];
+    const hidden = this.hiddenKinds();
     for (const { folder, risks } of this.byFolder.values()) {
       const tests = this.folderTests().find((t) => t.folder.uri.toString() === folder.uri.toString());
       if (!tests) continue;
@@ -76,7 +78,7 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
         const at = vscode.Uri.file(abs);
         // index paths are folder-relative; fixes read files relative to pytest's rootdir
         const file = path.relative(tests.rootdir, abs).split(path.sep).join("/");
-        if (at.toString() === uri.toString()) out.push({ cause: { ...risk, file }, tests, uri: at, victims: new Set(), polluters: new Set() });
+        if (at.toString() === uri.toString() && !hidden.has(`${at.toString()}|${risk.kind}`)) out.push({ cause: { ...risk, file }, tests, uri: at, victims: new Set(), polluters: new Set() });
       }
     }
     return out;
@@ -86,8 +88,13 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
     return [...this.byFolder.values()].flatMap((f) => f.risks);
   }
 
+  /** uri|kind of every run's cause: a risk of that kind in that file is not shown beside it. */
+  private hiddenKinds(): Set<string> {
+    return new Set(this.findings.all().map((s) => `${s.uri.toString()}|${s.cause.kind}`));
+  }
+
   private publish(): void {
-    const shown = new Set(this.findings.all().map((s) => `${s.uri.toString()}|${s.cause.kind}`));
+    const shown = this.hiddenKinds();
     this.collection.clear();
     const byUri = new Map<string, vscode.Diagnostic[]>();
     const lineRange = lineRanger();
