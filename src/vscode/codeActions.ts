@@ -57,7 +57,7 @@ export function proveArgs(tests: FolderTests, sites: readonly CauseSite[], fixes
   const victims = [...new Set(sites.flatMap((s) => [...s.victims]))];
   const polluters = [...new Set(sites.flatMap((s) => [...s.polluters]))];
   const files = [...new Set(fixes.flatMap((f) => f.edits.map((e) => path.resolve(tests.rootdir, e.file))))];
-  return [{ folder: tests.folder.uri.toString(), victims, polluters, files }];
+  return [{ folder: tests.folder.uri.toString(), victims, polluters, files, title: fixes.map((f) => f.title).join("; ") }];
 }
 
 export class CauseFixProvider implements vscode.CodeActionProvider {
@@ -146,7 +146,7 @@ export function registerCodeActions(context: vscode.ExtensionContext, explorer: 
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new DriftFixProvider(explorer.drift), { providedCodeActionKinds: DriftFixProvider.kinds }),
     vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new CauseFixProvider(sources), { providedCodeActionKinds: CauseFixProvider.kinds }),
-    vscode.commands.registerCommand(PROVE_COMMAND, async (arg: { folder: string; victims: string[]; polluters: string[]; files: string[] }) => {
+    vscode.commands.registerCommand(PROVE_COMMAND, async (arg: { folder: string; victims: string[]; polluters: string[]; files: string[]; title?: string }) => {
       for (const file of arg.files) {
         const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === vscode.Uri.file(file).toString());
         if (doc?.isDirty) await doc.save();
@@ -154,24 +154,33 @@ export function registerCodeActions(context: vscode.ExtensionContext, explorer: 
       const tests = explorer.folderTests.find((t) => t.folder.uri.toString() === arg.folder);
       const rerun = vscode.workspace.getConfiguration("ormTestDoctor", tests?.folder.uri).get<boolean>("fixes.rerun", true);
       if (!tests || !rerun || !vscode.workspace.isTrusted || arg.victims.length === 0) return undefined; // a risk: nothing failed yet
-      return prove(explorer, tests, arg.victims, arg.polluters, log);
+      return prove(explorer, tests, arg.victims, arg.polluters, log, arg.title);
     }),
   );
 }
 
 /** Runs the victims (and their polluters, which run first in pytest's order) and reports. */
-export async function prove(explorer: TestExplorer, tests: FolderTests, victims: readonly string[], polluters: readonly string[], log: Log): Promise<FixProof | undefined> {
+export async function prove(explorer: TestExplorer, tests: FolderTests, victims: readonly string[], polluters: readonly string[], log: Log, title = "a quick fix"): Promise<FixProof | undefined> {
   const ids = [...new Set([...polluters, ...victims])];
   const items = ids.map((id) => tests.byNodeId.get(id)).filter((i): i is vscode.TestItem => i !== undefined);
   if (!items.length) return undefined;
   const results = new Map<string, TestFinished>();
   const causes = new Map<string, TestDiagnosed>();
   const subs = [explorer.onDidFinishTest((f) => results.set(f.nodeid, f)), explorer.onDidDiagnose((d) => causes.set(d.nodeid, d))];
+  // the verdict is also written at the end of the run's output in Test Results, under the fix's name
+  const verdict = () => proofOf(victims, results, causes);
   try {
-    await explorer.run(new vscode.TestRunRequest(items), new vscode.CancellationTokenSource().token);
+    await explorer.run(new vscode.TestRunRequest(items), new vscode.CancellationTokenSource().token, "run", false, { name: `Proof: ${title}`, summary: () => verdict().message.replace(/^ORM Test Doctor: /, "") });
   } finally {
     subs.forEach((s) => s.dispose());
   }
+  const proof = verdict();
+  log.info(proof.message);
+  void (proof.stillFailing.length ? vscode.window.showWarningMessage(proof.message) : vscode.window.showInformationMessage(proof.message));
+  return proof;
+}
+
+function proofOf(victims: readonly string[], results: ReadonlyMap<string, TestFinished>, causes: ReadonlyMap<string, TestDiagnosed>): FixProof {
   const fixed = victims.filter((id) => results.get(id)?.outcome === "passed");
   const stillFailing = victims
     .filter((id) => results.get(id)?.outcome !== "passed")
@@ -182,7 +191,5 @@ export async function prove(explorer: TestExplorer, tests: FolderTests, victims:
   const message = stillFailing.length
     ? `ORM Test Doctor: fixed ${fixed.length} of ${victims.length}; still failing: ${stillFailing.map((s) => `${s.nodeid.split("::").pop() ?? s.nodeid} (${s.cause ?? s.outcome})`).join(", ")}`
     : `ORM Test Doctor: fixed ${fixed.length} of ${victims.length} — the re-run passes.`;
-  log.info(message);
-  void (stillFailing.length ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
   return { fixed, stillFailing, message };
 }

@@ -16,6 +16,12 @@ import { onDidChangePythonEnvironment } from "./interpreter";
 export const CONTROLLER_ID = "ormTestDoctor";
 /** Settings that change how a folder's tests are collected. */
 const DISCOVERY_SETTINGS = ["python", "pytestArgs", "env", "cwd"].map((k) => `ormTestDoctor.${k}`);
+/** A re-run that proves a quick fix: its name in Test Results, and the verdict written at its end. */
+export interface RunProof {
+  name: string;
+  summary(): string | undefined;
+}
+
 const UNTRUSTED = "Untrusted workspace: trust it to discover and run tests (running tests executes the workspace's code).";
 
 export class TestExplorer implements vscode.Disposable {
@@ -177,14 +183,14 @@ export class TestExplorer implements vscode.Disposable {
   }
 
   /** Runs a request as the Run or Coverage profile would; resolves when the run has ended. */
-  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode = "run", continuous = false): Promise<void> {
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: RunMode = "run", continuous = false, proof?: RunProof): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       this.notify("warning", UNTRUSTED);
       return;
     }
     if (request.continuous) return this.runContinuously(request, token, mode);
     if (token.isCancellationRequested) return;
-    const testRun = this.controller.createTestRun(request);
+    const testRun = this.controller.createTestRun(request, proof?.name);
     // The Testing view's stop button cancels the TestRun's own token.
     const cts = new vscode.CancellationTokenSource();
     const links = [token.onCancellationRequested(() => cts.cancel()), testRun.token.onCancellationRequested(() => cts.cancel())];
@@ -212,6 +218,8 @@ export class TestExplorer implements vscode.Disposable {
     } finally {
       links.forEach((l) => l.dispose());
       cts.dispose();
+      const summary = proof?.summary();
+      if (summary) testRun.appendOutput(`\r\n[ORM Test Doctor] ${summary}\r\n`);
       testRun.end();
       this.inFlight.delete(flight);
       ended();

@@ -101,6 +101,7 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
           await Promise.resolve(vscode.commands.executeCommand("editor.action.goToBottomHover")).catch(() => undefined);
           const hoverShot = await screenshot("leak-hover", { selector: ".monaco-hover", text: "Leak history" });
           assert.ok(hoverShot.ok, `${hoverShot.error ?? ""}\n${hoverShot.text ?? ""}`);
+          await Promise.resolve(vscode.commands.executeCommand("editor.action.hideHover")).catch(() => undefined);
         }
 
         // apply it as the editor does: the edit, then its command (save + re-run)
@@ -112,6 +113,13 @@ describe("causes in the editor: problems, quick fixes, proof by re-run", functio
         assert.deepEqual(proof.stillFailing, []);
         assert.equal(proof.fixed.length, 3);
         assert.match(proof.message, /fixed 3 of 3/);
+        if (process.env["ORM_TD_SHOT_DIR"] && stack.name === "legacy") {
+          // the verdict is in the Testing view too: the end of the proving run's output
+          await vscode.commands.executeCommand("testing.showMostRecentOutput");
+          const outShot = await screenshot("proof-output", { selector: ".part.panel", text: "fixed 3 of 3" });
+          assert.ok(outShot.ok, `${outShot.error ?? ""}\n${outShot.text ?? ""}`);
+          await vscode.commands.executeCommand("workbench.action.closePanel");
+        }
         assert.match(fs.readFileSync(factories, "utf8"), /sqlalchemy_session_persistence = "flush"/, "saved before the re-run");
         a.findings.redraw();
         await until("the fixed cause to go", () => !problems(root).some((p) => p.kind === "factory-commits"));
