@@ -28,8 +28,9 @@ _UNIQUE_CACHE = {}
 
 
 def unique_sets(table):
-    """Column-name tuples that are unique in `table`: primary key, unique constraints and indexes
-    (plain str names: SQLAlchemy's quoted_name does not cross xdist's execnet)."""
+    """Column-name tuples that are unique in `table`: (primary key, [(names joined by ",", unique
+    columns)] of its unique constraints and indexes, primary key names joined). Plain str names:
+    SQLAlchemy's quoted_name does not cross xdist's execnet."""
     cached = _UNIQUE_CACHE.get(id(table))
     if cached is not None and cached[0] is table:
         return cached[1]
@@ -56,7 +57,7 @@ def _unique_sets(table):
     for s in sets:
         if s and s not in out:
             out.append(s)
-    return pk, out
+    return pk, [(",".join(s), s) for s in out], ",".join(pk)
 
 
 class EngineInfo:
@@ -125,7 +126,10 @@ class Tracer:
         self.index = {}  # (engine id, table, cols, values) -> write record (latest)
         self.unresolved = []  # inserts whose primary key comes back by RETURNING
         self._last_context = None
+        self._statement = None  # (context, EngineInfo, DML table) of the statement being executed
         self._busy = False
+        # read once, not per test: xdist sets it before it makes the worker's config
+        self._xdist_worker = bool(os.environ.get("PYTEST_XDIST_WORKER"))
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -213,18 +217,22 @@ class Tracer:
         if self.test is None or context is None:
             return
         table = self._dml_table(context)
+        self._statement = (context, info, table)  # the same work for its after_cursor_execute
         if table is not None:
-            tables = [(getattr(table, "schema", None), str(table.name))]
+            tables = ((getattr(table, "schema", None), str(table.name)),)
         elif statement[:6].upper() == "SELECT":
             tables = sidereads.tables_read(statement, info.data["dialect"])
-            self.test["reads"].update(name for _, name in tables)
+            reads = self.test["reads"]
+            for _, name in tables:
+                reads.add(name)
         else:
             return
+        baseline = info.baseline
         for schema, name in tables:
-            if name not in info.baseline:
+            if name not in baseline:
                 # first touch this run: what was there before (rows of an earlier run, say);
                 # counted up to a cap, so a big table costs no full scan
-                info.baseline[name] = found = self._count(info, name, schema)
+                baseline[name] = found = self._count(info, name, schema)
                 if found is not None:
                     self.new_baselines.append(dict(found, engine=info.id, table=name))
 
@@ -239,23 +247,30 @@ class Tracer:
     def _after_execute(self, conn, cursor, statement, parameters, context, executemany):
         if self.test is None or context is None:
             return
-        table = self._dml_table(context)
+        seen, self._statement = self._statement, None
+        if seen is not None and seen[0] is context:
+            info, table = seen[1], seen[2]
+        else:
+            info, table = None, self._dml_table(context)
         if table is None:
             return
         op = "insert" if context.isinsert else "update" if context.isupdate else "delete"
         if context is self._last_context:
             return  # 2.0's insertmanyvalues: one statement sent in batches, its rows already seen
         self._last_context = context
-        info = self._engine(conn)
+        if info is None:
+            info = self._engine(conn)
         rows = getattr(context, "compiled_parameters", None) or [{}]
-        pk, uniques = unique_sets(table)
+        pk, uniques, pk_name = unique_sets(table)
         site = self.site.describe(sys._getframe(2), self.current)
-        group_key = (info.id, str(table.name), op, site["key"])
-        group = self.test["writes"].get(group_key)
+        name = str(table.name)
+        writes = self.test["writes"]
+        group_key = (info.id, name, op, site["key"])
+        group = writes.get(group_key)
         if group is None:
-            group = self.test["writes"][group_key] = {
+            group = writes[group_key] = {
                 "engine": info.id,
-                "table": str(table.name),
+                "table": name,
                 "op": op,
                 "phase": self.current[1] if self.current else None,
                 "by": site["by"],
@@ -266,34 +281,40 @@ class Tracer:
             }
             if site["frame"]:
                 group["frame"] = site["frame"]
-        lastrowid = getattr(cursor, "lastrowid", None) if op == "insert" and len(rows) == 1 else None
-        dbapi_id = id(_dbapi(conn))
+        insert = op == "insert"
+        # one generated primary key column: a lastrowid or RETURNING gives its value
+        generated = pk[0] if insert and len(pk) == 1 else None
+        lastrowid = getattr(cursor, "lastrowid", None) if insert and len(rows) == 1 else None
+        pending = self.pending.setdefault(id(_dbapi(conn)), [])
         for i, params in enumerate(rows):
             group["count"] += 1
             key = {}
-            for cols in uniques:
-                if all(params.get(c) is not None for c in cols):
-                    key[",".join(cols)] = [_plain(params[c]) for c in cols]
-            pkv = [params.get(c) for c in pk]
-            if op == "insert" and len(pk) == 1 and pkv[0] is None and lastrowid:
-                pkv = [lastrowid]
-            if pk and all(v is not None for v in pkv):
-                key.setdefault(",".join(pk), [_plain(v) for v in pkv])
+            for joined, cols in uniques:
+                values = _present(params, cols)
+                if values is not None:
+                    key[joined] = values
+            if pk:
+                pkv = _present(params, pk)
+                if pkv is None and generated is not None and lastrowid:
+                    pkv = [_plain(lastrowid)]
+                if pkv is not None and pk_name not in key:
+                    key[pk_name] = pkv
             record = {"group": group, "key": key, "table": table, "engine": info, "state": "open"}
-            if op == "insert" and len(pk) == 1 and pkv[0] is None:
+            if generated is not None and pkv is None:
                 # RETURNING (PostgreSQL): the new id is known once the result is set up, after this
                 # event; read at the next one
-                self.unresolved.append((record, context, i, pk[0], self.test))
+                self.unresolved.append((record, context, i, generated, self.test))
             self._keep(record, params, key)
-            self.pending.setdefault(dbapi_id, []).append(record)
+            pending.append(record)
 
     def _keep(self, record, params, key):
         """Index an inserted row by its unique values (conflicts) and keep it for the survivors check."""
         if not key:
             return
         group = record["group"]
-        if not any(k is key for k in group["keys"]) and len(group["keys"]) < MAX_KEYS:
-            group["keys"].append(key)
+        keys = group["keys"]
+        if len(keys) < MAX_KEYS and not any(k is key for k in keys):
+            keys.append(key)
         if group["op"] != "insert":
             return
         test = self.test
@@ -398,15 +419,15 @@ class Tracer:
         if table is None:
             return
         info = self._engine(context.connection)
-        _, uniques = unique_sets(table)
+        _, uniques, _ = unique_sets(table)
         seen = 0
         at = None  # where the failing statement came from (the victim's own call)
         for params in getattr(ctx, "compiled_parameters", None) or []:
-            for cols in uniques:
+            for joined, cols in uniques:
                 if not all(params.get(c) is not None for c in cols):
                     continue
                 values = [_plain(params[c]) for c in cols]
-                hit = self.index.get((info.id, table.name, ",".join(cols), _hashable(values)))
+                hit = self.index.get((info.id, table.name, joined, _hashable(values)))
                 conflict = {"engine": info.id, "table": str(table.name), "columns": list(cols), "values": values}
                 if at is None:
                     at = self.site.describe(sys._getframe(2), self.current)
@@ -520,7 +541,7 @@ class Tracer:
             out["warning"] = self.warning
         # xdist carries this to the controller with execnet, which refuses anything but plain
         # types (str subclasses such as quoted_name included): a JSON round trip there only
-        if os.environ.get("PYTEST_XDIST_WORKER"):
+        if self._xdist_worker:
             return json.loads(json.dumps(out, default=repr))
         return out
 
@@ -537,6 +558,14 @@ def _is_unique_violation(err):
     return "unique" in text or "duplicate" in text
 
 
+def _present(params, cols):
+    """The plain values of `cols` in a row's parameters, or None when one of them is missing."""
+    for c in cols:
+        if params.get(c) is None:
+            return None
+    return [_plain(params[c]) for c in cols]
+
+
 def _plain(value):
     if value is None or type(value) in (bool, int, float, str):
         return value
@@ -546,5 +575,5 @@ def _plain(value):
 
 
 def _hashable(values):
-    return tuple(repr(v) for v in values)
+    return tuple(map(repr, values))
 

@@ -41,44 +41,52 @@ def _defsite(obj):
 class Attribution:
     def __init__(self, rootdir):
         self.rootdir = os.path.abspath(rootdir) if rootdir else None
-        self.fixtures = {}  # code object -> {"name", "scope", "file", "line"}
-        self.tests = {}  # code object -> nodeid
+        # Keyed by id(code), the code object kept in the value (so its id stays unique): hashing
+        # a code object hashes its constants and names every time, a cost paid per frame walked.
+        self.fixtures = {}  # id(code) -> (code, {"name", "scope", "file", "line"})
+        self.tests = {}  # id(code) -> (code, nodeid)
         self._factories = {}  # class -> factory description
-        self._user = {}  # filename -> bool
-        self._codes = {}  # code object -> (user file?, factory method name?)
+        self._user = {}  # filename -> absolute path if the user's own, else None
+        self._codes = {}  # id(code) -> (code, user file, may hold a factory, fixture, test)
 
     def register_fixture(self, fixturedef):
         func = getattr(fixturedef, "func", None)
         func = getattr(func, "__wrapped__", func)
         code = getattr(func, "__code__", None)
-        if code is None or code in self.fixtures:
+        if code is None or id(code) in self.fixtures:
             return
         info = {"name": fixturedef.argname, "scope": str(getattr(fixturedef, "scope", "function"))}
         site = _defsite(func)
         if site:
             info["file"], info["line"] = site
-        self.fixtures[code] = info
-        self._codes.pop(code, None)  # classified before it was known as a fixture
+        self.fixtures[id(code)] = (code, info)
+        self._codes.pop(id(code), None)  # classified before it was known as a fixture
 
     def register_test(self, item):
         func = getattr(item, "function", None)
         func = getattr(func, "__wrapped__", func)
         code = getattr(func, "__code__", None)
         if code is not None:
-            self.tests[code] = item.nodeid
-            self._codes.pop(code, None)
+            self.tests[id(code)] = (code, item.nodeid)
+            self._codes.pop(id(code), None)
 
     def is_user_file(self, filename):
-        known = self._user.get(filename)
-        if known is None:
-            if filename.startswith("<"):  # <string>, <frozen ...>: generated code, never the user's file
-                self._user[filename] = False
-                return False
+        return self._user_path(filename) is not None
+
+    def _user_path(self, filename):
+        """The absolute path of a file of the user's own, else None."""
+        try:
+            return self._user[filename]
+        except KeyError:
+            pass
+        path = None
+        if not filename.startswith("<"):  # <string>, <frozen ...>: generated code, never the user's file
             path = os.path.abspath(filename)
             parts = set(path.split(os.sep))
-            known = bool(self.rootdir) and path.startswith(self.rootdir + os.sep) and not (parts & _SKIP_DIRS) and not path.startswith(_OWN_DIR)
-            self._user[filename] = known
-        return known
+            if not (bool(self.rootdir) and path.startswith(self.rootdir + os.sep) and not (parts & _SKIP_DIRS) and not path.startswith(_OWN_DIR)):
+                path = None
+        self._user[filename] = path
+        return path
 
     def factory(self, cls):
         desc = self._factories.get(cls)
@@ -104,14 +112,16 @@ class Attribution:
         return desc
 
     def _classify(self, code):
-        """(absolute file if the user's own else None, may hold a factory in `cls`?, fixture info,
-        test nodeid) for a code object: one lookup per frame, since the same few hundred code
-        objects make up every stack of a run."""
-        user = self.is_user_file(code.co_filename)
+        """(code, absolute file if the user's own else None, may hold a factory in `cls`?, fixture
+        info, test nodeid) for a code object: one lookup per frame, since the same few hundred
+        code objects make up every stack of a run."""
+        user = self._user_path(code.co_filename)
         # f_locals builds a dict: only for factory_boy's own methods and the user's overrides
-        in_factory = code.co_name in _FACTORY_FUNCS and (user or _FACTORY_DIR in code.co_filename)
-        kind = (os.path.abspath(code.co_filename) if user else None, in_factory, self.fixtures.get(code), self.tests.get(code))
-        self._codes[code] = kind
+        in_factory = code.co_name in _FACTORY_FUNCS and (user is not None or _FACTORY_DIR in code.co_filename)
+        fixture = self.fixtures.get(id(code))
+        test = self.tests.get(id(code))
+        kind = (code, user, in_factory, fixture[1] if fixture else None, test[1] if test else None)
+        self._codes[id(code)] = kind
         return kind
 
     def describe(self, frame, current):
@@ -122,16 +132,16 @@ class Attribution:
         depth = 0
         while f is not None and depth < 200:
             code = f.f_code
-            kind = codes.get(code) or self._classify(code)
-            if kind[0] is not None and user is None:
-                user = {"file": kind[0], "line": f.f_lineno - 1, "function": code.co_name}
-            if kind[1] and factory is None:
+            kind = codes.get(id(code)) or self._classify(code)
+            if kind[1] is not None and user is None:
+                user = {"file": kind[1], "line": f.f_lineno - 1, "function": code.co_name}
+            if kind[2] and factory is None:
                 cls = f.f_locals.get("cls")
                 if _is_factory(cls):
                     factory = self.factory(cls)
             # fixtures of plugins (outside the project) count too
-            fixture = kind[2]
-            test = kind[3]
+            fixture = kind[3]
+            test = kind[4]
             if fixture is not None or test is not None:
                 break  # above a fixture or test function is only pytest's machinery
             f = f.f_back
