@@ -100,19 +100,20 @@ export async function testHistory(store: Store, root: string, nodeid: string, li
   const passedRuns = mine.filter((m) => m.outcome === "passed");
   // runs recorded before the order was kept cannot say what ran before
   // runs without an order (recorded before it was kept, or from xdist workers) cannot say what ran before
-  const ordered = (m: { seq: number | null }) => m.seq !== null;
-  if (failedRuns.filter(ordered).length < 2 || !passedRuns.some(ordered)) return out;
+  const failedOrdered = failedRuns.filter((m) => m.seq !== null);
+  const passedOrdered = passedRuns.filter((m) => m.seq !== null);
+  if (failedOrdered.length < 2 || passedOrdered.length === 0) return out;
   const before = async (m: { run_id: number; seq: number | null }) =>
     new Set((await store.all<{ nodeid: string }>("SELECT nodeid FROM results WHERE run_id = ? AND seq < ?", [m.run_id, m.seq ?? 0])).map((r) => r.nodeid));
   let common: Set<string> | undefined;
-  for (const m of failedRuns.filter(ordered)) {
+  for (const m of failedOrdered) {
     const b = await before(m);
     common = common ? new Set([...common].filter((x) => b.has(x))) : b;
   }
-  for (const m of passedRuns.filter(ordered)) for (const x of await before(m)) common?.delete(x);
+  for (const m of passedOrdered) for (const x of await before(m)) common?.delete(x);
   // of the tests always run before, the one the failures' causes named (the polluter) says most
   const named = new Map<string, number>();
-  for (const m of failedRuns.filter(ordered)) {
+  for (const m of failedOrdered) {
     const causes = m.causes ? (JSON.parse(m.causes) as Cause[]) : [];
     for (const x of [m.root_of, ...causes.map((c) => c.symbol)]) if (x && common?.has(x)) named.set(x, (named.get(x) ?? 0) + 1);
   }

@@ -35,7 +35,9 @@ export async function resetSharedSession(cause: Cause, ctx: FixContext): Promise
     if (session.edit) edits.push({ ...session.edit, title });
     const i = indentUnit(conftest);
     const end = scoped ? `${session.ref}.remove()  # closes it: rolls back what the test left` : `${session.ref}.rollback()`;
-    const gap = conftest.length === 0 ? "" : conftest.endsWith("\n\n\n") ? "" : conftest.endsWith("\n\n") ? "\n" : conftest.endsWith("\n") ? "\n\n" : "\n\n\n";
+    // two blank lines before the fixture, whatever the file ends with
+    const trailing = conftest.length - conftest.replace(/\n+$/, "").length;
+    const gap = conftest.length === 0 ? "" : "\n".repeat(Math.max(0, 3 - trailing));
     const fixture = `${gap}@pytest.fixture(autouse=True)\ndef ${FIXTURE}():\n${i}# ${cause.symbol} lives for the whole run; nothing a test flushed may reach the next\n${i}yield\n${i}${end}\n`;
     edits.push(edit(CONFTEST, conftest, conftest.length, conftest.length, fixture, title));
     return { id: "reset-shared-session" as const, title, edits };
@@ -46,10 +48,9 @@ export async function resetSharedSession(cause: Cause, ctx: FixContext): Promise
  * unless conftest already binds that name to something else, then `import <module>`. */
 function sessionRef(root: Node, conftest: string, module: string, name: string, own: boolean): { ref: string; edit?: TextEdit } {
   if (own) return { ref: name };
+  // imported() already answers a present `import <module>` without an edit
   const viaFrom = imported(root, conftest, CONFTEST, module, name);
   if (!viaFrom.edit || !bindsName(root, name)) return viaFrom;
-  const bound = named(root).some((st) => st.type === "import_statement" && st.childrenForFieldName("name").some((n) => n?.type === "dotted_name" && n.text === module));
-  if (bound) return { ref: `${module}.${name}` };
   const at = importPoint(root, conftest);
   return { ref: `${module}.${name}`, edit: edit(CONFTEST, conftest, at, at, `import ${module}\n`, `import ${module}`) };
 }
