@@ -1,6 +1,6 @@
 // "Culprit named" benchmark (issue #10): generated suites (100, 1,000, 5,000 tests) with one planted
 // polluter (a factory that commits a constant unique email) and one victim far later, on both stacks:
-//   (a) ours: one `node out/src/cli/main.js diagnose DIR --python /usr/bin/python3 --json`; the JSON
+//   (a) ours: one `node dist/cli.js diagnose DIR --python /usr/bin/python3 --json`; the JSON
 //       must name the planted polluter test and factory, or the bench fails;
 //   (b) baseline: one plain `pytest -q -p no:cacheprovider` (to see which test failed), then the
 //       detect-test-pollution bisection (bench/bisect.ts) from that victim; it must find the polluter.
@@ -19,7 +19,8 @@ import { generatePollutedSuite, type PollutedSuite } from "./genPolluted";
 import { loadavg, median, mergeEnv, PYTHON, runProcess, type ProcResult } from "./proc";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const CLI = path.join(REPO, "out", "src", "cli", "main.js");
+// the CLI users run (`npx orm-test-doctor`): the bundle, which loads in half the time of out/
+const CLI = path.join(REPO, "dist", "cli.js");
 const MODERN = path.join(REPO, ".cache", "py-modern", "usr", "lib", "python3", "dist-packages");
 // PYTHONDONTWRITEBYTECODE removed: with it pytest re-rewrites the asserts of every test module on
 // every run (no .pyc), a cost a developer's machine does not pay and which dilutes the ratios.
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   const stacks = (process.env["BENCH_STACKS"] ?? "legacy,modern").split(",").filter((x) => x in STACKS);
   const repsFor = (n: number): number => Number(process.env["BENCH_REPS"] ?? (n >= 5000 ? 1 : 3));
   const memorySize = Number(process.env["BENCH_MEMORY_SIZE"] ?? Math.max(...sizes));
-  if (!fs.existsSync(CLI)) throw new BenchFailure(`${CLI} missing: npm run compile-tests`);
+  if (!fs.existsSync(CLI)) throw new BenchFailure(`${CLI} missing: npm run build`);
   console.log(`sizes ${sizes.join(", ")}; stacks ${stacks.join(", ")}; ${os.cpus().length} cores; load ${loadavg()}`);
   const rows: Row[] = [];
   const t0 = Date.now();

@@ -25,6 +25,8 @@ export async function bisectUnexplained(
   facts: RunFacts,
   diagnoses: readonly Diagnosis[],
   onProgress?: (p: BisectProgress) => void,
+  /** Indexes the test modules a run names and these tests' (the CLI indexes them late). */
+  indexFor?: (messages: readonly Message[], nodeids: readonly string[]) => Promise<void>,
 ): Promise<BisectOutcome> {
   const out: BisectOutcome = { causes: new Map(), warnings: [] };
   const project = facts.project;
@@ -39,15 +41,24 @@ export async function bisectUnexplained(
     if (r.kind === "fails-alone") out.warnings.push(`${victim} fails when run alone too: not pollution from another test (1 extra run)`);
     else if (r.kind === "not-reproduced") out.warnings.push(`${victim} passed when re-run after the ${before.length} tests before it: no polluter to search for (${r.runs} extra runs)`);
     else if (r.kind === "no-result") out.warnings.push(`polluter search for ${victim} stopped: ${r.detail}`);
-    else if (r.kind === "found") out.causes.set(victim, await confirm(opts, victim, r.polluter, r.runs, messages, project));
+    else if (r.kind === "found") out.causes.set(victim, await confirm(opts, victim, r.polluter, r.runs, messages, project, indexFor));
   }
   if (victims.length > BISECT_LIMIT) out.warnings.push(`${victims.length - BISECT_LIMIT} more unexplained failures were not searched (at most ${BISECT_LIMIT} per run)`);
   return out;
 }
 
 /** One traced run of polluter then victim: its evidence (if any) says how the state leaked. */
-async function confirm(opts: PytestOptions, victim: string, polluter: string, runs: number, all: readonly Message[], project: ProjectView | undefined): Promise<Cause[]> {
+async function confirm(
+  opts: PytestOptions,
+  victim: string,
+  polluter: string,
+  runs: number,
+  all: readonly Message[],
+  project: ProjectView | undefined,
+  indexFor: ((messages: readonly Message[], nodeids: readonly string[]) => Promise<void>) | undefined,
+): Promise<Cause[]> {
   const r = await run({ ...opts, args: serialArgs(opts.args ?? []), trace: true }, [polluter, victim]);
+  await indexFor?.(r.messages, [polluter, victim]);
   const rootdir = r.messages.find((m): m is Extract<Message, { type: "hello" }> => m.type === "hello")?.rootdir ?? opts.cwd;
   const failures = r.messages.flatMap((m) => (m.type === "report" && m.outcome === "failed" && m.error && m.nodeid === victim ? [fromPluginError(m.nodeid, m.when, m.error, { projectRoot: rootdir })] : []));
   const how = failures.length ? (diagnose(r.messages, failures.slice(0, 1), project)[0]?.causes ?? []) : [];

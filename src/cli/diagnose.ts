@@ -12,7 +12,8 @@ import { fromPluginError } from "../core/failures/plugin";
 import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
-import { indexWorkspace, type ProjectIndex } from "../core/index";
+import { findPythonFiles, indexWorkspace, isTestFile, type ProjectIndex } from "../core/index";
+import { filesNamedByRun } from "../core/causes/runFiles";
 import { bisectUnexplained } from "./bisect";
 import { savedCauses } from "../core/causes/saved";
 import { sqliteRowProbe } from "../core/causes/sqliteProbe";
@@ -70,12 +71,16 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   let rootdir = cwd;
   const progress = process.stderr.isTTY;
   const started = Date.now();
-  // the index (for the rules that read factories and fixtures) is built while pytest runs
+  // the index (for the rules that read factories and fixtures): the modules other than tests
+  // while pytest runs, the test modules the run names once it is over (runFiles.ts says why)
   let indexProblem: string | undefined;
-  const indexing: Promise<ProjectIndex | undefined> = indexWorkspace(cwd, { workers: 1 }).catch((err: unknown) => {
-    indexProblem = err instanceof Error ? err.message : String(err);
-    return undefined;
-  });
+  const pythonFiles = findPythonFiles(cwd);
+  const indexing: Promise<ProjectIndex | undefined> = pythonFiles
+    .then((files) => indexWorkspace(cwd, { workers: 1, files: files.filter((f) => !isTestFile(f)) }))
+    .catch((err: unknown) => {
+      indexProblem = err instanceof Error ? err.message : String(err);
+      return undefined;
+    });
   let lastDraw = 0;
   const lost: string[] = [];
   const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace, ...(signal ? { signal } : {}) }, [], (e) => {
@@ -98,6 +103,15 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   const warnings: string[] = lost.slice(0, 5).map((reason) => `a message from the plugin was lost: ${reason}`);
   if (lost.length > 5) warnings.push(`${lost.length - 5} more messages from the plugin were lost`);
   const index = await indexing;
+  const indexFor = async (named: readonly Message[], nodeids: readonly string[]): Promise<void> => {
+    if (!index) return;
+    const files = filesNamedByRun(named, rootdir);
+    for (const n of nodeids) files.add(path.resolve(rootdir, n.split("::")[0] ?? n));
+    await indexTestFiles(index, cwd, await pythonFiles, files).catch((err: unknown) => {
+      indexProblem ??= err instanceof Error ? err.message : String(err);
+    });
+  };
+  await indexFor(messages, []);
   if (indexProblem) warnings.push(`the project index could not be built (${indexProblem}): causes that need it are missing`);
   const problem = result.exit.problem;
   if (problem && problem.kind !== "cancelled") {
@@ -113,12 +127,17 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   if (opts.bisect && !problem && !signal?.aborted) {
     const searched = await bisectUnexplained({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, ...(signal ? { signal } : {}) }, messages, facts, diagnoses, (p) => {
       if (progress) process.stderr.write(`\r\x1b[2K  polluter search for ${p.victim}: ${p.candidates} candidates, run ${p.run + 1} of about ${p.expectedRuns}`);
-    });
+    }, indexFor);
     if (progress) process.stderr.write("\r\x1b[2K");
     extraCauses = searched.causes;
     warnings.push(...searched.warnings);
   }
   return buildDocument(messages, diagnoses, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) });
+}
+
+async function indexTestFiles(index: ProjectIndex, root: string, walked: readonly string[], named: ReadonlySet<string>): Promise<void> {
+  const files = walked.filter((f) => isTestFile(f) && !index.fileFacts(f) && named.has(path.join(root, f)));
+  if (files.length) await indexWorkspace(root, { into: index, files, workers: files.length > 8 ? 1 : 0 });
 }
 
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {

@@ -4,6 +4,7 @@ export type { EngineSite, FactoryCallInfo, FactoryLink, FixtureLink, ProjectInde
 export { indexWorkspace, defaultWorkerScript, updateWorkspaceIndex } from "./workspace";
 export type { IndexOptions, IndexProgress } from "./workspace";
 export { findPythonFiles } from "./walk";
+export { isTestFile } from "./fixtures";
 export type { FileFacts, Value } from "./facts";
 export type { Resolved } from "./resolve";
 export type { FactoryInfo, FieldInfo, FieldKind, MetaValue, OverrideInfo } from "./factories";

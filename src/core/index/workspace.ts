@@ -28,6 +28,8 @@ export interface IndexOptions {
   maxFileBytes?: number;
   /** Files to index instead of walking `root` (root-relative). */
   files?: string[];
+  /** Adds to this index instead of a new one (the CLI indexes a run's test files late). */
+  into?: ProjectIndex;
   batchSize?: number;
   /** Told why the workers gave up (the index is then finished on this thread). */
   onWorkerError?: (message: string) => void;
@@ -40,7 +42,7 @@ export function defaultWorkerScript(): string {
 
 export async function indexWorkspace(root: string, options: IndexOptions = {}): Promise<ProjectIndex> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_BYTES;
-  const index = new ProjectIndex({ maxFileBytes: maxBytes });
+  const index = options.into ?? new ProjectIndex({ maxFileBytes: maxBytes });
   const walkOpts = options.signal ? { signal: options.signal } : {};
   const files = options.files ?? (await findPythonFiles(root, walkOpts));
   const total = files.length;

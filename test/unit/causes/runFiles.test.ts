@@ -1,0 +1,60 @@
+// The CLI indexes the project's other modules during the run and, of its test modules, only the
+// ones the run names (runFiles.ts). On every recorded run of every example project that partial
+// index must give exactly the causes the full index gives.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { diagnose } from "../../../src/core/causes";
+import { filesNamedByRun } from "../../../src/core/causes/runFiles";
+import { indexWorkspace, isTestFile } from "../../../src/core/index";
+import type { Message } from "../../../src/core/protocol";
+import { repoRoot } from "../../util";
+import { failuresOf } from "./recorded";
+
+const RECORDED = path.join(repoRoot(), "test", "unit", "causes", "recorded");
+
+function recordedRuns(): Array<{ project: string; stack: string; runs: Message[][] }> {
+  return fs
+    .readdirSync(RECORDED)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => {
+      const [, project = "", stack = ""] = /^(.*)-(legacy|modern)\.json$/.exec(f) ?? [];
+      return { project, stack, runs: (JSON.parse(fs.readFileSync(path.join(RECORDED, f), "utf8")) as { runs: Message[][] }).runs };
+    });
+}
+
+describe("cause engine: the test modules a run names", function () {
+  this.timeout(120_000);
+
+  it("on every recorded run, the partial index gives the causes of the full one", async () => {
+    let left = 0;
+    for (const { project, stack, runs } of recordedRuns()) {
+      const dir = path.join(repoRoot(), "test", "fixtures", "projects", project);
+      const full = await indexWorkspace(dir, { workers: 0 });
+      const all = full.files();
+      for (const [i, messages] of runs.entries()) {
+        const named = filesNamedByRun(messages, "/project");
+        const files = all.filter((f) => !isTestFile(f) || named.has(`/project/${f}`));
+        left += all.length - files.length;
+        const partial = await indexWorkspace(dir, { workers: 0, files });
+        const failures = failuresOf(messages);
+        const want = diagnose(messages, failures, { index: full, root: "/project" });
+        const got = diagnose(messages, failures, { index: partial, root: "/project" });
+        assert.deepEqual(got, want, `${project} (${stack}) run ${i}`);
+      }
+    }
+    assert.ok(left > 0, "some test module was left out somewhere");
+  });
+
+  it("names failing tests' modules and those of tests that committed or collided, not a clean test's", () => {
+    const prov = (nodeid: string, extra: object): Message => ({ v: 1, type: "provenance", nodeid, writes: [], ...extra }) as Message;
+    const write = { engine: "e1", table: "users", op: "insert", phase: "call", by: { kind: "test", test: "tests/test_c.py::test_c" }, count: 1, committed: 0, rolledBack: 1, frame: { file: "/p/tests/test_c.py", line: 3, function: "test_c" } };
+    const messages: Message[] = [
+      { v: 1, type: "finished", nodeid: "tests/test_a.py::test_a", outcome: "failed", duration: 0 },
+      prov("tests/test_b.py::test_b", { writes: [{ ...write, committed: 1, rolledBack: 0, frame: { file: "/p/tests/test_b.py", line: 2, function: "test_b" }, by: { kind: "fixture", fixture: { name: "db", scope: "function", file: "/p/tests/helpers/conftest_like.py", line: 4 } } }] }),
+      prov("tests/test_c.py::test_c", { writes: [write] }),
+      prov("tests/test_d.py::test_d", { conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["x"], writer: { nodeid: "tests/test_e.py::test_e", phase: "call", by: { kind: "test" }, state: "committed" } }] }),
+    ];
+    assert.deepEqual([...filesNamedByRun(messages, "/p")].sort(), ["/p/tests/helpers/conftest_like.py", "/p/tests/test_a.py", "/p/tests/test_b.py", "/p/tests/test_d.py", "/p/tests/test_e.py"]);
+  });
+});
