@@ -351,3 +351,68 @@ def test_a_custom_creator_is_followed_to_the_file_sqlite_really_opened(project):
     [engine] = next(m["engines"] for m in prov.values() if "engines" in m)
     assert engine["url"] == "sqlite://"
     assert engine["persistent"] is True and Path(engine["file"]).samefile(Path(proj.path) / "creator.db")
+
+
+# The tracer's index of inserted unique values, read at the session's end: rolled-back rows and
+# rows deleted before the next test leave it, so a long well-isolated run keeps it empty.
+INDEX_BOUND = {
+    "conftest.py": """
+        import pytest
+        from sqlalchemy import Column, Integer, String, create_engine, delete
+        from sqlalchemy.orm import Session, declarative_base
+        from sqlalchemy.pool import StaticPool
+
+        Base = declarative_base()
+
+        class User(Base):
+            __tablename__ = "users"
+            id = Column(Integer, primary_key=True)
+            email = Column(String(50), unique=True)
+
+        engine = create_engine("sqlite://", poolclass=StaticPool)
+        Base.metadata.create_all(engine)
+
+        @pytest.fixture
+        def db():
+            s = Session(engine)
+            yield s
+            s.rollback()
+            s.close()
+
+        def pytest_sessionfinish(session):
+            from orm_test_doctor import tracing
+            with open("index-size.txt", "w") as f:
+                f.write(str(len(tracing._tracer[0].index)))
+    """,
+    "test_many.py": """
+        import pytest
+        from conftest import Session, User, delete, engine
+
+        @pytest.mark.parametrize("n", range(30))
+        def test_flushes(db, n):
+            db.add_all([User(email="a%d@x" % n), User(email="b%d@x" % n)])
+            db.flush()
+
+        def test_commits_then_cleans_up():
+            with Session(engine) as s:
+                s.add(User(email="gone@x"))
+                s.commit()
+                s.execute(delete(User).where(User.email == "gone@x"))
+                s.commit()
+
+        def test_commits_and_leaves():
+            with Session(engine) as s:
+                s.add(User(email="kept@x"))
+                s.commit()
+    """,
+}
+
+
+def test_the_index_of_inserted_values_keeps_only_rows_that_may_still_be_there(project):
+    proj = project(INDEX_BOUND)
+    res = proj.run("-q")
+    assert set(res.finished().values()) == {"passed"} and len(res.finished()) == 32
+    # the kept row only, by its email and by its id
+    assert (Path(proj.path) / "index-size.txt").read_text() == "2"
+    [w] = [w for w in writes(provenance(res), "test_many.py::test_commits_then_cleans_up") if w["op"] == "insert"]
+    assert (w["committed"], w["checked"], w["survived"]) == (1, 1, 0)

@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from conftest import Project
 from orm_test_doctor import sidereads
-from orm_test_doctor.provenance import EngineInfo
+from orm_test_doctor.engines import EngineInfo
 
 PROJECTS = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "projects"
 SERVERS = {"postgresql": "OTD_TEST_POSTGRESQL_URL", "mariadb": "OTD_TEST_MARIADB_URL"}
