@@ -99,7 +99,9 @@ class AfterTest:
                     found = self._read(info, record["table"], record["where"], "exists", conn)
                     if found is not UNKNOWN:  # unknown stays unsaid
                         record["survived"] = found is not None
-                        if found is None:
+                        # gone for sure only if committed, or read on its own connection (memory):
+                        # a shared session's uncommitted row is invisible to a side connection
+                        if found is None and (record["state"] == "committed" or info.memory):
                             self._unindex(record)
             except Exception:
                 continue

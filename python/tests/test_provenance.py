@@ -416,3 +416,55 @@ def test_the_index_of_inserted_values_keeps_only_rows_that_may_still_be_there(pr
     assert (Path(proj.path) / "index-size.txt").read_text() == "2"
     [w] = [w for w in writes(provenance(res), "test_many.py::test_commits_then_cleans_up") if w["op"] == "insert"]
     assert (w["committed"], w["checked"], w["survived"]) == (1, 1, 0)
+
+
+# One session for the whole run on a file database: test_a's flushed row is still pending when
+# test_b inserts the same email. A side connection cannot see it after test_a's teardown, which
+# must not make it "gone": the conflict still names its writer.
+SHARED_PENDING = {
+    "conftest.py": """
+        import pytest
+        from sqlalchemy import Column, Integer, String, create_engine
+        from sqlalchemy.orm import Session, declarative_base
+
+        Base = declarative_base()
+
+        class User(Base):
+            __tablename__ = "users"
+            id = Column(Integer, primary_key=True)
+            email = Column(String(50), unique=True)
+
+        engine = create_engine("sqlite:///shared.db")
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+
+        @pytest.fixture(scope="session")
+        def db():
+            s = Session(engine)
+            yield s
+            s.rollback()
+            s.close()
+    """,
+    "test_pending.py": """
+        from conftest import User
+
+        def test_a(db):
+            db.add(User(email="a@x"))
+            db.flush()
+
+        def test_b(db):
+            db.add(User(email="a@x"))
+            db.flush()
+    """,
+}
+
+
+def test_a_pending_row_invisible_to_a_side_connection_keeps_its_writer(project):
+    res = project(SHARED_PENDING).run("-q")
+    assert res.finished() == {"test_pending.py::test_a": "passed", "test_pending.py::test_b": "failed"}
+    prov = provenance(res)
+    [w] = writes(prov, "test_pending.py::test_a")
+    assert (w["committed"], w["rolledBack"], w["survived"]) == (0, 0, 0)
+    [c] = prov["test_pending.py::test_b"]["conflicts"]
+    assert c["values"] == ["a@x"]
+    assert c["writer"]["nodeid"] == "test_pending.py::test_a" and c["writer"]["state"] == "open"

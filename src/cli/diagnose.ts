@@ -13,7 +13,7 @@ import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { findPythonFiles, indexWorkspace, isTestFile, type ProjectIndex } from "../core/index";
-import { filesNamedByRun } from "../core/causes/runFiles";
+import { filesNamedByRun, testModulesAmong, testModulesImported } from "../core/causes/runFiles";
 import { bisectUnexplained } from "./bisect";
 import { savedCauses } from "../core/causes/saved";
 import { sqliteRowProbe } from "../core/causes/sqliteProbe";
@@ -61,7 +61,8 @@ function useColor(): boolean {
 }
 
 async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSignal): Promise<DiagnoseDocument> {
-  const cwd = path.resolve(opts.target);
+  // the real path: pytest's rootdir has its symlinks resolved, and causes are relative to it
+  const cwd = realFolder(path.resolve(opts.target));
   // a given interpreter goes straight to pytest (a missing one, or one without pytest, is told
   // apart from its exit); only a search over candidates needs the probe, an extra Python start
   const py = opts.python ? { path: opts.python } : await findInterpreter(["python3", "python"], { cwd });
@@ -109,9 +110,18 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
     if (!index) return;
     const files = filesNamedByRun(named, rootdir);
     for (const n of nodeids) files.add(path.resolve(rootdir, n.split("::")[0] ?? n));
-    await indexTestFiles(index, cwd, await pythonFiles, files).catch((err: unknown) => {
-      indexProblem ??= err instanceof Error ? err.message : String(err);
-    });
+    const walked = await pythonFiles;
+    let more = [...new Set([...testModulesAmong(walked, cwd, files), ...testModulesImported(index, walked)])].filter((f) => !index.fileFacts(f));
+    // and the test modules those import (two levels is plenty)
+    for (let round = 0; round < 3 && more.length; round++) {
+      try {
+        await indexWorkspace(cwd, { into: index, files: more, workers: 0 });
+      } catch (err) {
+        warnings.push(`test modules could not be indexed (${err instanceof Error ? err.message : String(err)}): causes that need them are missing`);
+        return;
+      }
+      more = testModulesImported(index, walked);
+    }
   };
   await indexFor(messages, []);
   if (indexProblem) warnings.push(`the project index could not be built (${indexProblem}): causes that need it are missing`);
@@ -137,9 +147,12 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   return buildDocument(messages, diagnoses, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) });
 }
 
-async function indexTestFiles(index: ProjectIndex, root: string, walked: readonly string[], named: ReadonlySet<string>): Promise<void> {
-  const files = walked.filter((f) => isTestFile(f) && !index.fileFacts(f) && named.has(path.join(root, f)));
-  if (files.length) await indexWorkspace(root, { into: index, files, workers: 0 });
+function realFolder(dir: string): string {
+  try {
+    return fs.realpathSync.native(dir);
+  } catch {
+    return dir; // missing: the runner says so
+  }
 }
 
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {

@@ -95,6 +95,27 @@ describe("diagnose --json on the example projects", function () {
     });
   }
 
+  it("a project reached through a symlink: the same planted causes (pytest's rootdir is the real path)", () => {
+    const stack = pythonStacks()[0]!;
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
+    try {
+      // test modules are indexed late, by the paths the run names: drift's and the literal's
+      // causes live in test modules
+      for (const project of ["drift_modern", "unique_values"]) {
+        const real = path.join(work, project);
+        fs.cpSync(fixturePath("projects", project), real, { recursive: true, filter: (src) => !src.endsWith(".db") && !src.includes("__pycache__") });
+        const link = path.join(work, `${project}-link`);
+        fs.symlinkSync(real, link, "dir");
+        const { doc } = diagnose(link, stack.env, ["--no-bisect"]);
+        const got = Object.fromEntries(doc.failures.map((f) => [f.nodeid, f.causes[0] ? { kind: f.causes[0].kind, file: f.causes[0].file, line: f.causes[0].line, ...(f.rootOf ? { rootOf: f.rootOf } : {}) } : null]));
+        assert.deepEqual(got, expectedCauses(project, "run1", "1.4"), project);
+        assert.ok(doc.failures.some((f) => f.causes[0]?.file.startsWith("tests/")), `${project}: a cause in a test module`);
+      }
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it("saved output (text and junit XML) with --project: the traced run's first unique-violation causes, from the code and the database file", () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-diag-"));
     try {

@@ -121,6 +121,18 @@ describe("cause engine rules", () => {
     assert.deepEqual(kinds(mem), []);
   });
 
+  it("a writer-less collision is never blamed on a test whose row was rolled back or gone; one that stayed is", () => {
+    const engine = { id: "e1", url: "sqlite:///t.db", dialect: "sqlite", driver: "pysqlite", pool: "QueuePool", persistent: true };
+    const run = (committed: number, survived: number | undefined): Message[] => [...base,
+      { v, type: "provenance", nodeid: "t.py::a", engines: [engine], writes: [{ engine: "e1", table: "users", op: "insert", phase: "call", by: { kind: "test", test: "t.py::a" }, frame: { file: "/p/t.py", line: 1, function: "a" }, count: 1, committed, rolledBack: 1 - committed, keys: [{ email: ["x"] }], ...(survived === undefined ? {} : { checked: 1, survived }) }] },
+      { v, type: "provenance", nodeid: "t.py::b", conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["x"], existing: true }] },
+    ];
+    const blamed = (committed: number, survived: number | undefined): string[] => kinds(diagnose(run(committed, survived), [uniqueFailure("t.py::b", ["'x'"])])[0]);
+    assert.deepEqual(blamed(0, undefined), [], "rolled back");
+    assert.deepEqual(blamed(1, 0), [], "committed, gone after its teardown");
+    assert.deepEqual(blamed(1, 1), ["test-commits t.py:2", "polluter-test t.py:2"], "committed and still there");
+  });
+
   it("under xdist each worker's own database file is its own database; two engines on one file are one", () => {
     const engine = (id: string, file: string) => ({ id, url: `sqlite:///${file}`, dialect: "sqlite", driver: "pysqlite", pool: "QueuePool", persistent: true });
     const run = (a: { worker: string; engine: string; file: string }, b: { worker: string; engine: string; file: string }): Message[] => [...base,

@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diagnose } from "../../../src/core/causes";
-import { filesNamedByRun } from "../../../src/core/causes/runFiles";
+import * as os from "node:os";
+import { filesNamedByRun, testModulesImported } from "../../../src/core/causes/runFiles";
 import { indexWorkspace, isTestFile } from "../../../src/core/index";
 import type { Message } from "../../../src/core/protocol";
 import { repoRoot } from "../../util";
@@ -56,5 +57,38 @@ describe("cause engine: the test modules a run names", function () {
       prov("tests/test_d.py::test_d", { conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["x"], writer: { nodeid: "tests/test_e.py::test_e", phase: "call", by: { kind: "test" }, state: "committed" } }] }),
     ];
     assert.deepEqual([...filesNamedByRun(messages, "/p")].sort(), ["/p/tests/helpers/conftest_like.py", "/p/tests/test_a.py", "/p/tests/test_b.py", "/p/tests/test_d.py", "/p/tests/test_e.py"]);
+    // a failing test's collision with no writer (another xdist worker's row): the engine looks its
+    // values up in every test's writes, so the tests that inserted them are named too
+    const orphan: Message[] = [
+      { v: 1, type: "finished", nodeid: "tests/test_f.py::test_f", outcome: "failed", duration: 0 },
+      prov("tests/test_f.py::test_f", { conflicts: [{ engine: "e1", table: "users", columns: ["email"], values: ["q"], existing: true }] }),
+      prov("tests/test_g.py::test_g", { writes: [{ ...write, by: { kind: "test", test: "tests/test_g.py::test_g" }, frame: { file: "/p/tests/test_g.py", line: 2, function: "test_g" }, keys: [{ email: ["q"] }] }] }),
+      prov("tests/test_h.py::test_h", { writes: [{ ...write, by: { kind: "test", test: "tests/test_h.py::test_h" }, frame: { file: "/p/tests/test_h.py", line: 2, function: "test_h" }, keys: [{ email: ["r"] }] }] }),
+    ];
+    assert.deepEqual([...filesNamedByRun(orphan, "/p")].sort(), ["/p/tests/test_f.py", "/p/tests/test_g.py"]);
+  });
+
+  it("test modules that indexed files import or load as plugins are indexed too", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-runfiles-"));
+    try {
+      const files: Record<string, string> = {
+        "conftest.py": 'pytest_plugins = ["tests.test_shared"]\n',
+        "tests/test_a.py": "from tests.test_helpers import make\n\ndef test_a():\n    make()\n",
+        "tests/test_helpers.py": "def make():\n    pass\n",
+        "tests/test_shared.py": "import pytest\n\n@pytest.fixture\ndef shared():\n    return 1\n",
+        "tests/test_other.py": "def test_other():\n    pass\n",
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      const walked = Object.keys(files);
+      const index = await indexWorkspace(dir, { workers: 0, files: ["conftest.py"] });
+      assert.deepEqual(testModulesImported(index, walked), ["tests/test_shared.py"]);
+      await indexWorkspace(dir, { into: index, workers: 0, files: ["tests/test_a.py"] });
+      assert.deepEqual(testModulesImported(index, walked).sort(), ["tests/test_helpers.py", "tests/test_shared.py"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

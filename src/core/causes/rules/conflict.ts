@@ -30,7 +30,10 @@ export function conflictCauses(facts: RunFacts, failure: Failure): Cause[] {
     } else if (!w) {
       // not written by this process: from before the run, or by another xdist worker
       const key = insertedKey(databaseOf(facts, failure.nodeid, c.engine), c.table, c.columns.join(","), c.values);
-      const others = (facts.inserted.get(key) ?? []).filter((x) => x.nodeid !== failure.nodeid && ranBefore(facts, x.nodeid, failure.nodeid));
+      // rows that stayed: committed and not found gone, or found there after teardown (a
+      // rolled-back or deleted row of this process comes here without its writer, and is none)
+      const stayed = (g: { committed: number; survived?: number }): boolean => (g.committed > 0 && g.survived !== 0) || (g.survived ?? 0) > 0;
+      const others = (facts.inserted.get(key) ?? []).filter((x) => x.nodeid !== failure.nodeid && stayed(x.group) && ranBefore(facts, x.nodeid, failure.nodeid));
       const other = others[others.length - 1];
       if (other) {
         const writer: RowWriter = { nodeid: other.nodeid, by: other.group.by, frame: other.group.frame, engine: other.group.engine, committed: other.group.committed > 0, survived: (other.group.survived ?? 0) > 0, what };
