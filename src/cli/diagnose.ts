@@ -13,7 +13,7 @@ import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { findPythonFiles, indexWorkspace, isTestFile, type ProjectIndex } from "../core/index";
-import { filesNamedByRun, testModulesAmong, testModulesImported } from "../core/causes/runFiles";
+import { filesNamedByRun, realPath, testModulesAmong, testModulesImported } from "../core/causes/runFiles";
 import { bisectUnexplained } from "./bisect";
 import { savedCauses } from "../core/causes/saved";
 import { sqliteRowProbe } from "../core/causes/sqliteProbe";
@@ -62,7 +62,7 @@ function useColor(): boolean {
 
 async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSignal): Promise<DiagnoseDocument> {
   // the real path: pytest's rootdir has its symlinks resolved, and causes are relative to it
-  const cwd = realFolder(path.resolve(opts.target));
+  const cwd = realPath(opts.target); // a missing folder stays as given: the runner says so
   // a given interpreter goes straight to pytest (a missing one, or one without pytest, is told
   // apart from its exit); only a search over candidates needs the probe, an extra Python start
   const py = opts.python ? { path: opts.python } : await findInterpreter(["python3", "python"], { cwd });
@@ -108,8 +108,7 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   const index = await indexing;
   const indexFor = async (named: readonly Message[], nodeids: readonly string[]): Promise<void> => {
     if (!index) return;
-    const files = filesNamedByRun(named, rootdir);
-    for (const n of nodeids) files.add(path.resolve(rootdir, n.split("::")[0] ?? n));
+    const files = filesNamedByRun(named, rootdir, nodeids);
     const walked = await pythonFiles;
     let more = [...new Set([...testModulesAmong(walked, cwd, files), ...testModulesImported(index, walked)])].filter((f) => !index.fileFacts(f));
     // and the test modules those import (two levels is plenty)
@@ -145,14 +144,6 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
     warnings.push(...searched.warnings);
   }
   return buildDocument(messages, diagnoses, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) });
-}
-
-function realFolder(dir: string): string {
-  try {
-    return fs.realpathSync.native(dir);
-  } catch {
-    return dir; // missing: the runner says so
-  }
 }
 
 async function diagnoseSaved(opts: Options): Promise<DiagnoseDocument> {

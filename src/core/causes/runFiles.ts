@@ -11,7 +11,7 @@ import type { Message, Provenance } from "../protocol";
 
 /** Absolute paths of the files named by the failing tests and by every test whose provenance
  * tells of a durable or conflicting write, a commit, an engine's first use, a savepoint trap. */
-export function filesNamedByRun(messages: readonly Message[], rootdir: string): Set<string> {
+export function filesNamedByRun(messages: readonly Message[], rootdir: string, alsoTests: readonly string[] = []): Set<string> {
   const failing = new Set<string>();
   for (const m of messages) {
     if ((m.type === "report" && m.outcome === "failed") || (m.type === "finished" && (m.outcome === "failed" || m.outcome === "errored"))) failing.add(m.nodeid);
@@ -21,7 +21,7 @@ export function filesNamedByRun(messages: readonly Message[], rootdir: string): 
     const file = nodeid.split("::")[0];
     if (file) files.add(path.resolve(rootdir, file));
   };
-  for (const nodeid of failing) addNodeid(nodeid);
+  for (const nodeid of [...failing, ...alsoTests]) addNodeid(nodeid);
   const orphans = writerlessConflicts(messages, failing);
   for (const m of messages) {
     if (m.type !== "provenance" || !(failing.has(m.nodeid) || telling(m) || wroteOne(m, orphans))) continue;
@@ -44,7 +44,8 @@ export function testModulesAmong(walked: readonly string[], root: string, named:
   return walked.filter((f) => isTestFile(f) && (want.has(fold(path.join(root, f))) || want.has(fold(path.join(realRoot, f)))));
 }
 
-function realPath(p: string): string {
+/** `p` with its symlinks resolved; `p` itself when it cannot be (missing). */
+export function realPath(p: string): string {
   try {
     return fs.realpathSync.native(p);
   } catch {
