@@ -9,6 +9,7 @@
 //
 // Run: npm run bench -- polluter, or node out/bench/polluter.js [sizes=100,1000,5000]
 //   env BENCH_SIZES=100,1000  BENCH_STACKS=legacy,modern  BENCH_REPS=n (default 3; 1 from 5,000 tests)
+//       BENCH_KEEP_CA=1 (keep NODE_EXTRA_CA_CERTS, see STACKS)
 //       BENCH_MEMORY_SIZE=5000 (the size whose memory is compared traced vs untraced; default the largest)
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -24,9 +25,13 @@ const CLI = path.join(REPO, "dist", "cli.js");
 const MODERN = path.join(REPO, ".cache", "py-modern", "usr", "lib", "python3", "dist-packages");
 // PYTHONDONTWRITEBYTECODE removed: with it pytest re-rewrites the asserts of every test module on
 // every run (no .pyc), a cost a developer's machine does not pay and which dilutes the ratios.
+// NODE_EXTRA_CA_CERTS removed too (BENCH_KEEP_CA=1 keeps it): where it is set, as in this
+// sandbox's image, every Node process reads and parses the certificates as it starts (40 ms here,
+// a third of Node's start), a cost of that setting that a developer's machine does not pay.
+const NO_CA = process.env["BENCH_KEEP_CA"] === "1" ? {} : { NODE_EXTRA_CA_CERTS: undefined };
 const STACKS: Record<string, Record<string, string | undefined>> = {
-  legacy: { PYTHONDONTWRITEBYTECODE: undefined },
-  modern: { PYTHONPATH: MODERN, PYTHONDONTWRITEBYTECODE: undefined },
+  legacy: { PYTHONDONTWRITEBYTECODE: undefined, ...NO_CA },
+  modern: { PYTHONPATH: MODERN, PYTHONDONTWRITEBYTECODE: undefined, ...NO_CA },
 };
 
 interface Run {

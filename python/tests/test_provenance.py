@@ -140,7 +140,9 @@ FIXTURE_WRITES = {
         import pytest
         from models import Session, Tag
 
-        @pytest.fixture(scope="module")
+        @pytest.fixture(
+            scope="module",
+        )
         def seeded():
             s = Session()
             s.add(Tag(name="seed"))
@@ -168,7 +170,7 @@ def test_a_fixture_write_names_the_fixture_and_an_import_time_engine_is_traced(p
     assert w["phase"] == "setup" and w["by"]["kind"] == "fixture"
     fixture = w["by"]["fixture"]
     assert (fixture["name"], fixture["scope"]) == ("seeded", "module")
-    assert fixture["file"].endswith("conftest.py") and fixture["line"] == 4  # 0-based `def seeded():`, past its decorator
+    assert fixture["file"].endswith("conftest.py") and fixture["line"] == 6  # 0-based `def seeded():`, past its two-line decorator
     assert w["committed"] == 1
     [conflict] = prov["test_tags.py::test_adds_seed_again"]["conflicts"]
     assert conflict["writer"]["nodeid"] == "test_tags.py::test_uses_seed"

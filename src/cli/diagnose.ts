@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import * as v8 from "node:v8";
 import { diagnose, diagnoseFacts, runFacts } from "../core/causes";
 import { buildDocument, type DiagnoseDocument } from "../core/causes/document";
 import type { Cause } from "../core/causes/model";
@@ -12,8 +13,9 @@ import { fromPluginError } from "../core/failures/plugin";
 import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
-import { findPythonFiles, indexWorkspace, isTestFile, type ProjectIndex } from "../core/index";
-import { filesNamedByRun, realPath, testModulesAmong, testModulesImported } from "../core/causes/runFiles";
+import { indexWorkspace, type ProjectIndex } from "../core/index";
+import { realPath } from "../core/causes/runFiles";
+import { RunIndex } from "./runIndex";
 import { bisectUnexplained } from "./bisect";
 import { savedCauses } from "../core/causes/saved";
 import { sqliteRowProbe } from "../core/causes/sqliteProbe";
@@ -72,18 +74,13 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   let rootdir = cwd;
   const progress = process.stderr.isTTY;
   const started = Date.now();
-  // the index (for the rules that read factories and fixtures): the modules other than tests
-  // while pytest runs, the test modules the run names once it is over (runFiles.ts says why).
-  // On this thread, mostly idle while pytest runs: a worker thread's start cost 0.2 s of CPU
-  // and 0.4 s of a 1,000-test run's wall time on two cores.
-  let indexProblem: string | undefined;
-  const pythonFiles = findPythonFiles(cwd);
-  const indexing: Promise<ProjectIndex | undefined> = pythonFiles
-    .then((files) => indexWorkspace(cwd, { workers: 0, files: files.filter((f) => !isTestFile(f)) }))
-    .catch((err: unknown) => {
-      indexProblem = err instanceof Error ? err.message : String(err);
-      return undefined;
-    });
+  // Liftoff, V8's baseline WebAssembly compiler, alone: its optimizing tier recompiles the
+  // grammar's 660 KB of wasm in the background, 0.2 s of CPU beside pytest that pays off only
+  // past about 1 MB of parsed source (measured here: 20 test modules, 0.25 MB, 490 ms of CPU
+  // against 680; 2.5 MB, 1,850 against 1,740). Set before the parser compiles the wasm.
+  v8.setFlagsFromString("--liftoff-only");
+  // the index, for the rules that read factories and fixtures (runIndex.ts says what and when)
+  const runIndex = new RunIndex(cwd);
   let lastDraw = 0;
   const lost: string[] = [];
   const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace, ...(signal ? { signal } : {}) }, [], (e) => {
@@ -91,6 +88,7 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
     if (e.type !== "message") return;
     const m = e.message;
     messages.push(m);
+    runIndex.see(m, rootdir);
     if (m.type === "hello") rootdir = m.rootdir;
     else if (m.type === "report" && m.outcome === "failed" && m.error) failures.push(fromPluginError(m.nodeid, m.when, m.error, { projectRoot: rootdir }));
     else if (m.type === "finished") {
@@ -105,25 +103,9 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   if (progress && lastDraw) process.stderr.write("\r\x1b[2K");
   const warnings: string[] = lost.slice(0, 5).map((reason) => `a message from the plugin was lost: ${reason}`);
   if (lost.length > 5) warnings.push(`${lost.length - 5} more messages from the plugin were lost`);
-  const index = await indexing;
-  const indexFor = async (named: readonly Message[], nodeids: readonly string[]): Promise<void> => {
-    if (!index) return;
-    const files = filesNamedByRun(named, rootdir, nodeids);
-    const walked = await pythonFiles;
-    let more = [...new Set([...testModulesAmong(walked, cwd, files), ...testModulesImported(index, walked)])].filter((f) => !index.fileFacts(f));
-    // and the test modules those import (two levels is plenty)
-    for (let round = 0; round < 3 && more.length; round++) {
-      try {
-        await indexWorkspace(cwd, { into: index, files: more, workers: 0 });
-      } catch (err) {
-        warnings.push(`test modules could not be indexed (${err instanceof Error ? err.message : String(err)}): causes that need them are missing`);
-        return;
-      }
-      more = testModulesImported(index, walked);
-    }
-  };
-  await indexFor(messages, []);
-  if (indexProblem) warnings.push(`the project index could not be built (${indexProblem}): causes that need it are missing`);
+  await runIndex.cover(messages, rootdir);
+  const index = await runIndex.index();
+  const indexFor = (named: readonly Message[], nodeids: readonly string[]): Promise<void> => runIndex.cover(named, rootdir, nodeids);
   const problem = result.exit.problem;
   if (problem && problem.kind !== "cancelled") {
     if (outcomes.size === 0 && !failures.length) throw new RunnerError(problem.kind, problem.message);
@@ -143,6 +125,7 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
     extraCauses = searched.causes;
     warnings.push(...searched.warnings);
   }
+  warnings.push(...runIndex.warnings());
   return buildDocument(messages, diagnoses, { durationMs: result.exit.durationMs, outcomes, warnings, ...(extraCauses ? { extraCauses } : {}) });
 }
 

@@ -11,6 +11,7 @@ import { indexWorkspace, isTestFile } from "../../../src/core/index";
 import type { Message } from "../../../src/core/protocol";
 import { repoRoot } from "../../util";
 import { failuresOf } from "./recorded";
+import { RunIndex } from "../../../src/cli/runIndex";
 
 const RECORDED = path.join(repoRoot(), "test", "unit", "causes", "recorded");
 
@@ -90,5 +91,47 @@ describe("cause engine: the test modules a run names", function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// The CLI indexes a test module as soon as a message names it, while pytest still runs
+// (src/cli/runIndex.ts); the end of the run checks everything again.
+describe("cli: the run's index, built as messages arrive", function () {
+  this.timeout(120_000);
+
+  it("on every recorded run, indexing as messages arrive ends with the index of indexing at the end", async () => {
+    let early = 0;
+    for (const { project, stack, runs } of recordedRuns()) {
+      const dir = path.join(repoRoot(), "test", "fixtures", "projects", project);
+      for (const [i, recorded] of runs.entries()) {
+        // the recorded project folder is /project; here it is the fixture itself
+        const messages = JSON.parse(JSON.stringify(recorded).split('"/project/').join(JSON.stringify(dir + "/").slice(0, -1))) as Message[];
+        const atEnd = new RunIndex(dir);
+        await atEnd.cover(messages, dir);
+        const want = (await atEnd.index())?.files().sort();
+        const live = new RunIndex(dir);
+        for (const m of messages) live.see(m, dir);
+        const before = new Set((await live.index())?.files());
+        await live.cover(messages, dir);
+        const got = (await live.index())?.files().sort();
+        assert.deepEqual(got, want, `${project} (${stack}) run ${i}`);
+        assert.deepEqual(live.warnings(), [], `${project} (${stack}) run ${i}`);
+        early += [...before].filter((f) => isTestFile(f)).length;
+        // every test module of a failing test was in before the run was over
+        for (const m of messages) {
+          if (m.type === "report" && m.outcome === "failed") assert.ok(before.has(m.nodeid.split("::")[0]!), `${project} (${stack}) run ${i}: ${m.nodeid} indexed early`);
+        }
+      }
+    }
+    assert.ok(early > 0, "some test module was indexed while the run went on");
+  });
+
+  it("a folder that is gone (or a named module that is) gives an empty index, never a rejection", async () => {
+    const missing = path.join(os.tmpdir(), "otd-no-such-folder-" + process.pid);
+    const idx = new RunIndex(missing);
+    idx.see({ v: 1, type: "report", nodeid: "tests/test_a.py::test_a", when: "call", outcome: "failed", duration: 0 } as Message, missing);
+    await idx.cover([], missing, ["tests/test_b.py::test_b"]);
+    assert.deepEqual((await idx.index())?.files(), []);
+    assert.deepEqual(idx.warnings(), []);
   });
 });
