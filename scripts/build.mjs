@@ -39,7 +39,9 @@ function copyAssets() {
 
 const entries = [
   ["src/vscode/extension.ts", "extension.js"],
-  ["src/cli/main.ts", "cli.js"],
+  // the bin: starts pytest for `diagnose <folder>`, then loads cliMain.js (src/cli/prestart.ts)
+  ["src/cli/early.ts", "cli.js"],
+  ["src/cli/main.ts", "cliMain.js"],
   ["src/core/index/worker.ts", "indexWorker.js"],
 ].filter(([src]) => fs.existsSync(path.join(root, src)));
 

@@ -3,7 +3,6 @@
 // the cause of every failure; PATH a saved pytest output, junit XML or "-" reads it instead.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import * as v8 from "node:v8";
 import { addToRunFacts, diagnose, diagnoseFacts, emptyRunFacts } from "../core/causes";
 import { buildDocument, type DiagnoseDocument } from "../core/causes/document";
@@ -19,44 +18,11 @@ import { RunIndex } from "./runIndex";
 import { bisectUnexplained } from "./bisect";
 import { savedCauses } from "../core/causes/saved";
 import { sqliteRowProbe } from "../core/causes/sqliteProbe";
-import { findInterpreter, run, RunnerError } from "../core/runner";
+import { findInterpreter, run, RunnerError, type RunnerEvent } from "../core/runner";
+import { parseDiagnoseArgs, UsageError, type Options } from "./args";
+import { takePrestart } from "./prestart";
 
-export class UsageError extends Error {}
-
-type Format = "text" | "json" | "github";
-
-interface Options {
-  target: string;
-  python: string | undefined;
-  format: Format;
-  trace: boolean;
-  bisect: boolean;
-  project: string | undefined;
-  pytestArgs: string[];
-}
-
-export function parseDiagnoseArgs(argv: readonly string[]): Options {
-  const dash = argv.indexOf("--");
-  const own = dash >= 0 ? argv.slice(0, dash) : [...argv];
-  let values: { python?: string | undefined; json?: boolean | undefined; format?: string | undefined; "no-trace"?: boolean | undefined; "no-bisect"?: boolean | undefined; project?: string | undefined };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: own,
-      options: { python: { type: "string" }, json: { type: "boolean" }, format: { type: "string" }, "no-trace": { type: "boolean" }, "no-bisect": { type: "boolean" }, project: { type: "string" } },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  if (positionals.length > 1) throw new UsageError(`one PATH at most, got: ${positionals.join(" ")}`);
-  if (values.python !== undefined && values.python.trim() === "") throw new UsageError("--python needs an interpreter path");
-  const format = values.json ? "json" : (values.format ?? "text");
-  if (format !== "text" && format !== "json" && format !== "github") throw new UsageError(`--format must be text, json or github, not ${format}`);
-  if (values.json && values.format && values.format !== "json") throw new UsageError("--json and --format disagree");
-  return { target: positionals[0] ?? ".", python: values.python ?? process.env["ORM_TD_PYTHON"], format, trace: !values["no-trace"], bisect: !values["no-bisect"] && !values["no-trace"], project: values.project, pytestArgs: dash >= 0 ? argv.slice(dash + 1) : [] };
-}
+export { UsageError };
 
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env) && process.env["TERM"] !== "dumb";
@@ -84,7 +50,7 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   const facts = emptyRunFacts();
   let lastDraw = 0;
   const lost: string[] = [];
-  const result = await run({ python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace, ...(signal ? { signal } : {}) }, [], (e) => {
+  const onEvent = (e: RunnerEvent): void => {
     if (e.type === "protocol_error") lost.push(e.error.reason);
     if (e.type !== "message") return;
     const m = e.message;
@@ -101,7 +67,10 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
         process.stderr.write(`\r\x1b[2K  ${outcomes.size} tests run, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       }
     }
-  });
+  };
+  // the run the package's entry started before loading the rest of the CLI (prestart.ts), or ours
+  const plan = { python: py.path, cwd, pluginDir, args: opts.pytestArgs, trace: opts.trace };
+  const result = (await takePrestart(plan, onEvent, signal)) ?? (await run({ ...plan, ...(signal ? { signal } : {}) }, [], onEvent));
   if (progress && lastDraw) process.stderr.write("\r\x1b[2K");
   const warnings: string[] = lost.slice(0, 5).map((reason) => `a message from the plugin was lost: ${reason}`);
   if (lost.length > 5) warnings.push(`${lost.length - 5} more messages from the plugin were lost`);

@@ -9,7 +9,9 @@ import type { Message } from "../core/protocol";
 import { findInterpreter, RunnerError, run } from "../core/runner";
 import { formatGroups } from "../core/report";
 import { checkCommand } from "./check";
-import { diagnoseCommand, UsageError } from "./diagnose";
+import { diagnoseCommand } from "./diagnose";
+import { pluginDir, UsageError } from "./args";
+import { earlySignal } from "./prestart";
 import { parseArgs } from "node:util";
 import { printable, PYTEST_EXIT } from "../core/printable";
 import { redact } from "../core/causes/redact";
@@ -24,14 +26,6 @@ const USAGE = `usage:
   orm-test-doctor run <project folder> [--python <interpreter>] [-- <pytest args>]`;
 
 const MARK: Record<string, string> = { passed: "✓", failed: "✗", errored: "E", skipped: "s" };
-
-function pluginDir(): string {
-  // dist/cli.js in the bundle and out/src/cli/main.js in development both sit below the repo root.
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "python", "orm_test_doctor", "plugin.py"))) return path.join(dir, "python");
-  }
-  throw new Error("the pytest plugin (python/orm_test_doctor) was not found next to the CLI");
-}
 
 async function runCommand(args: string[], signal: AbortSignal): Promise<number> {
   const dash = args.indexOf("--");
@@ -108,15 +102,17 @@ function printFailures(failures: readonly Failure[], root: string): void {
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 const cancel = new AbortController();
 let caught: keyof typeof SIGNALS | undefined;
-for (const sig of Object.keys(SIGNALS) as Array<keyof typeof SIGNALS>) {
-  process.on(sig, () => {
-    if (caught) process.exit(128 + SIGNALS[sig]); // a second signal: leave now
-    caught = sig;
-    cancel.abort();
-    // the runner needs about its kill grace (1 s) to end pytest; never hang on it
-    setTimeout(() => process.exit(128 + SIGNALS[sig]), 5000).unref();
-  });
-}
+const onSignal = (sig: keyof typeof SIGNALS): void => {
+  if (caught) process.exit(128 + SIGNALS[sig]); // a second signal: leave now
+  caught = sig;
+  cancel.abort();
+  // the runner needs about its kill grace (1 s) to end pytest; never hang on it
+  setTimeout(() => process.exit(128 + SIGNALS[sig]), 5000).unref();
+};
+for (const sig of Object.keys(SIGNALS) as Array<keyof typeof SIGNALS>) process.on(sig, () => onSignal(sig));
+// one that came while this file was being loaded, after the entry had started pytest
+const early = earlySignal();
+if (early && early in SIGNALS) onSignal(early as keyof typeof SIGNALS);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

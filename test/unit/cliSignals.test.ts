@@ -9,14 +9,16 @@ import { socketDir } from "../../src/core/runner/server";
 import { fixturePath, processesWith, repoRoot } from "../util";
 
 const cli = path.join(repoRoot(), "out", "src", "cli", "main.js");
+// the package's bin, which starts pytest before it loads the rest of the CLI (prestart.ts)
+const bin = path.join(repoRoot(), "dist", "cli.js");
 
-async function interrupt(command: string, signal: NodeJS.Signals, project: string): Promise<{ code: number | null; tmp: string; dir: string; out: string }> {
+async function interrupt(command: string, signal: NodeJS.Signals, project: string, entry = cli): Promise<{ code: number | null; tmp: string; dir: string; out: string }> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "otd-sig-"));
   const tmp = path.join(work, "tmp");
   fs.mkdirSync(tmp);
   const dir = path.join(work, "project-under-signal");
   fs.cpSync(fixturePath("runner", project), dir, { recursive: true });
-  const child = spawn(process.execPath, [cli, command, dir, "--python", "/usr/bin/python3"], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [entry, command, dir, "--python", "/usr/bin/python3"], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const seen = new Promise<void>((resolve) => {
     const look = (b: Buffer) => {
@@ -40,9 +42,9 @@ async function interrupt(command: string, signal: NodeJS.Signals, project: strin
 describe("command line: signals and the socket folder", function () {
   this.timeout(60_000);
 
-  for (const [command, signal, code] of [["run", "SIGINT", 130], ["diagnose", "SIGTERM", 143], ["run", "SIGHUP", 129]] as const) {
-    it(`${command} + ${signal}: pytest's whole tree ends, the socket folder goes, exit ${code}`, async () => {
-      const r = await interrupt(command, signal, "slow");
+  for (const [command, signal, code, entry] of [["run", "SIGINT", 130, cli], ["diagnose", "SIGTERM", 143, cli], ["run", "SIGHUP", 129, cli], ["diagnose", "SIGINT", 130, bin]] as const) {
+    it(`${command} + ${signal}${entry === bin ? " (the bin, pytest started early)" : ""}: pytest's whole tree ends, the socket folder goes, exit ${code}`, async () => {
+      const r = await interrupt(command, signal, "slow", entry);
       assert.equal(r.code, code, r.out);
       await new Promise((res) => setTimeout(res, 300));
       assert.deepEqual(processesWith(r.dir, "command"), [], "processes left behind");

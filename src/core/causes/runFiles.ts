@@ -3,11 +3,13 @@
 // full index cost pytest 7–13% of its time in CPU contention on two cores, for test files no
 // cause reads (a test module matters when one of its tests failed, or left, committed or
 // collided with a row; its own fixtures and factories live there too).
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { isTestFile, type ProjectIndex } from "../index";
 import { moduleOf } from "../index/facts";
 import type { Message, Provenance } from "../protocol";
+import { realPath } from "../realPath";
+
+export { realPath };
 
 /** Absolute paths of the files named by the failing tests and by every test whose provenance
  * tells of a durable or conflicting write, a commit, an engine's first use, a savepoint trap. */
@@ -42,15 +44,6 @@ export function testModulesAmong(walked: readonly string[], root: string, named:
   }
   const realRoot = realPath(root);
   return walked.filter((f) => isTestFile(f) && (want.has(fold(path.join(root, f))) || want.has(fold(path.join(realRoot, f)))));
-}
-
-/** `p` with its symlinks resolved; `p` itself when it cannot be (missing). */
-export function realPath(p: string): string {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return path.resolve(p);
-  }
 }
 
 /** "table|columns|values" of the failing tests' conflicts with no writer of this process (rows
