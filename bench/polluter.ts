@@ -9,7 +9,7 @@
 //
 // Run: npm run bench -- polluter, or node out/bench/polluter.js [sizes=100,1000,5000]
 //   env BENCH_SIZES=100,1000  BENCH_STACKS=legacy,modern  BENCH_REPS=n (default 3; 1 from 5,000 tests)
-//       BENCH_KEEP_CA=1 (keep NODE_EXTRA_CA_CERTS, see STACKS)
+//       BENCH_KEEP_CA=1 (keep NODE_EXTRA_CA_CERTS, see STACKS)  BENCH_BISECT=once (see BISECT_ONCE)
 //       BENCH_MEMORY_SIZE=5000 (the size whose memory is compared traced vs untraced; default the largest)
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -33,6 +33,10 @@ const STACKS: Record<string, Record<string, string | undefined>> = {
   legacy: { PYTHONDONTWRITEBYTECODE: undefined, ...NO_CA },
   modern: { PYTHONPATH: MODERN, PYTHONDONTWRITEBYTECODE: undefined, ...NO_CA },
 };
+
+// BENCH_BISECT=once: the bisection in the first repetition only (its runs are the same every
+// time; at 5,000 tests it takes three minutes a repetition)
+const BISECT_ONCE = process.env["BENCH_BISECT"] === "once";
 
 interface Run {
   ms: number;
@@ -97,8 +101,9 @@ async function oursRun(suite: PollutedSuite, env: Record<string, string>, rssFil
   return run;
 }
 
-async function baseline(suite: PollutedSuite, stack: Record<string, string | undefined>, env: Record<string, string>, rssFile: string): Promise<{ plain: Run; bisect: BisectResult }> {
+async function baseline(suite: PollutedSuite, stack: Record<string, string | undefined>, env: Record<string, string>, rssFile: string, search: boolean): Promise<{ plain: Run; bisect?: BisectResult }> {
   const { run, victim } = await plainRun(suite, env, rssFile);
+  if (!search) return { plain: run };
   const bisect = await new Bisector(suite.dir, stack).run(victim);
   if (bisect.polluter !== suite.polluter) throw new BenchFailure(`bisection named ${bisect.polluter ?? "nothing"}, planted ${suite.polluter}: ${bisect.log.join("; ")}`);
   return { plain: run, bisect };
@@ -123,10 +128,11 @@ async function benchOne(stackName: string, suite: PollutedSuite, reps: number, m
         row.ours.push(o);
         console.log(`  rep ${rep + 1} ours:  ${s(o.ms)} s (cpu ${s(o.cpuMs)} s, rss ${mb(o.rssKb)} MB)  load ${load}`);
       } else {
-        const b = await baseline(suite, stack, env, rssFile);
+        const b = await baseline(suite, stack, env, rssFile, rep === 0 || !BISECT_ONCE);
         row.plain.push(b.plain);
-        row.bisect.push(b.bisect);
-        console.log(`  rep ${rep + 1} plain: ${s(b.plain.ms)} s (cpu ${s(b.plain.cpuMs)} s, rss ${mb(b.plain.rssKb)} MB); bisection ${s(b.bisect.ms)} s in ${b.bisect.runs} pytest runs  load ${load}`);
+        if (b.bisect) row.bisect.push(b.bisect);
+        const searched = b.bisect ? `; bisection ${s(b.bisect.ms)} s in ${b.bisect.runs} pytest runs` : "";
+        console.log(`  rep ${rep + 1} plain: ${s(b.plain.ms)} s (cpu ${s(b.plain.cpuMs)} s, rss ${mb(b.plain.rssKb)} MB)${searched}  load ${load}`);
       }
     }
   }

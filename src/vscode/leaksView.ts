@@ -21,6 +21,9 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
   private past = new Map<string, CauseHistory>();
+  // per "root|nodeid": a test under several causes, and every redraw until the next reload, ask
+  // the history once (testHistory is a few queries per test)
+  private unsteady = new Map<string, Promise<string>>();
 
   constructor(private readonly findings: CauseDiagnostics, private readonly history: History) {
     this.subscriptions.push(findings.onDidChange(() => void this.reload()));
@@ -38,6 +41,7 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     }
     if (mine !== this.reloads) return;
     this.past = past;
+    this.unsteady = new Map();
     this.changed.fire(undefined);
   }
 
@@ -73,11 +77,19 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     return item;
   }
 
-  private async flakiness(node: Extract<Node, { kind: "test" }>): Promise<string> {
-    const store = await this.history.open().catch(() => undefined);
-    if (!store) return "";
-    const h = await testHistory(store, readConfig(node.site.tests.folder).cwd, node.nodeid).catch(() => undefined);
-    return h && h.runs > 0 ? unsteadyText(h) : "";
+  private flakiness(node: Extract<Node, { kind: "test" }>): Promise<string> {
+    const root = readConfig(node.site.tests.folder).cwd;
+    const key = `${root}|${node.nodeid}`;
+    let text = this.unsteady.get(key);
+    if (!text) {
+      text = (async () => {
+        const store = await this.history.open().catch(() => undefined);
+        const h = store ? await testHistory(store, root, node.nodeid).catch(() => undefined) : undefined;
+        return h && h.runs > 0 ? unsteadyText(h) : "";
+      })();
+      this.unsteady.set(key, text);
+    }
+    return text;
   }
 
   dispose(): void {
