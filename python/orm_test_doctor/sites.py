@@ -21,11 +21,9 @@ def _past_decorators(file, line):
     (decorators may span lines: `@pytest.fixture(\n    scope="session")`)."""
     if not linecache.getline(file, line).lstrip().startswith("@"):
         return line  # not decorated (or a lambda): the line itself
-    for n in range(line + 1, line + 50):
+    for n in range(line + 1, line + 200):  # blank lines may sit inside a long decorator
         text = linecache.getline(file, n).lstrip()
-        if not text:
-            break
-        if text.startswith(("def ", "async def ", "class ")):
+        if text.startswith(("def ", "def\t", "async def ", "class ", "class\t")):
             return n
     return line
 
@@ -39,6 +37,8 @@ def _defsite(obj):
             # a function's code knows its first line (its first decorator's): inspect would
             # tokenize the whole body to find where it ends, 2–3 ms a fixture
             file, line = code.co_filename, code.co_firstlineno
+            if file.startswith("<") or not os.path.exists(file):
+                return None  # exec'd or generated code, or a .pyc without its source
         else:
             file = inspect.getsourcefile(target)
             _, line = inspect.getsourcelines(target)

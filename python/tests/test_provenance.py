@@ -470,3 +470,19 @@ def test_a_pending_row_invisible_to_a_side_connection_keeps_its_writer(project):
     [c] = prov["test_pending.py::test_b"]["conflicts"]
     assert c["values"] == ["a@x"]
     assert c["writer"]["nodeid"] == "test_pending.py::test_a" and c["writer"]["state"] == "open"
+
+
+def test_a_definition_site_skips_a_decorator_with_blank_lines_and_generated_code_has_none(tmp_path):
+    import importlib.util
+
+    from orm_test_doctor.sites import _defsite
+
+    src = tmp_path / "mod_deco.py"
+    src.write_text("import functools\n\n@functools.lru_cache(\n\n    maxsize=None,\n)\ndef cached():\n    return 1\n")
+    spec = importlib.util.spec_from_file_location("mod_deco", src)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert _defsite(mod.cached) == (str(src), 6)  # 0-based `def cached():`
+    made = {}
+    exec("def made():\n    pass\n", made)
+    assert _defsite(made["made"]) is None  # `<string>`: no file to point at

@@ -43,8 +43,10 @@ async function diagnoseFolder(opts: Options, pluginDir: string, signal?: AbortSi
   // Liftoff, V8's baseline WebAssembly compiler, alone: its optimizing tier recompiles the
   // grammar's 660 KB of wasm in the background, 0.2 s of CPU beside pytest that pays off only
   // past about 1 MB of parsed source (measured here: 20 test modules, 0.25 MB, 490 ms of CPU
-  // against 680; 2.5 MB, 1,850 against 1,740). Set before the parser compiles the wasm.
-  v8.setFlagsFromString("--liftoff-only");
+  // against 680; 2.5 MB, 1,850 against 1,740). Set before the parser compiles the wasm. Only
+  // where Liftoff compiles every instruction tree-sitter's wasm uses (it has no SIMD): V8 aborts
+  // on a Liftoff bailout under this flag instead of falling back.
+  if (process.arch === "x64" || process.arch === "arm64") v8.setFlagsFromString("--liftoff-only");
   // the index, for the rules that read factories and fixtures (runIndex.ts says what and when)
   const runIndex = new RunIndex(cwd);
   const facts = emptyRunFacts();

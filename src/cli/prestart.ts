@@ -54,10 +54,12 @@ export function startEarly(argv: readonly string[]): void {
     slots[SIGNAL] ??= sig;
     cancel.abort();
   };
-  for (const sig of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.once(sig, early);
+  // `on`, not `once`: a second signal before the takeover must not find Node's default again
+  for (const sig of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.on(sig, early);
   const buffered: RunnerEvent[] = [];
   let sink: ((e: RunnerEvent) => void) | undefined;
   const result = run({ ...plan, args: [...plan.args], signal: cancel.signal }, [], (e) => (sink ? sink(e) : buffered.push(e)));
+  result.catch(() => undefined); // a failure to start is the taker's to report, not a crash now
   slots[SLOT] = {
     plan: planKey(plan),
     attach(emit) {
@@ -68,6 +70,13 @@ export function startEarly(argv: readonly string[]): void {
     },
     cancel: () => cancel.abort(),
   };
+}
+
+/** Ends a run started early that nobody will take over (the rest of the CLI failed to load). */
+export function cancelEarly(): void {
+  const pre = slots[SLOT];
+  delete slots[SLOT];
+  pre?.cancel();
 }
 
 /** The signal that arrived before the CLI's own handlers were set, if one did. */

@@ -14,7 +14,8 @@ export class RunIndex {
   private queue: Promise<void>;
   private readonly asked = new Set<string>();
   private problem: string | undefined;
-  private readonly late: string[] = [];
+  private readonly late = new Set<string>();
+  private readonly tried = new Set<string>();
 
   constructor(private readonly root: string) {
     this.walked = findPythonFiles(root);
@@ -65,13 +66,16 @@ export class RunIndex {
     for (const f of fresh) this.asked.add(f);
     try {
       let more = [...new Set([...testModulesAmong(walked, this.root, new Set(fresh)), ...testModulesImported(index, walked)])].filter((f) => !index.fileFacts(f));
-      // and the test modules those import (three levels is plenty)
-      for (let round = 0; round < 3 && more.length; round++) {
+      // and the test modules those import, until none is left: the same set whatever order the
+      // run named the modules in (each round tries only modules not tried before, so it ends)
+      while (more.length) {
+        for (const f of more) this.tried.add(f);
         await indexWorkspace(this.root, { into: index, files: more, workers: 0 });
-        more = testModulesImported(index, walked);
+        // a module that could not be read stays unindexed: it is not tried again
+        more = testModulesImported(index, walked).filter((f) => !index.fileFacts(f) && !this.tried.has(f));
       }
     } catch (err) {
-      this.late.push(`test modules could not be indexed (${err instanceof Error ? err.message : String(err)}): causes that need them are missing`);
+      this.late.add(`test modules could not be indexed (${err instanceof Error ? err.message : String(err)}): causes that need them are missing`);
     }
   }
 }

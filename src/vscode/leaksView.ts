@@ -85,6 +85,7 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
       text = (async () => {
         const store = await this.history.open().catch(() => undefined);
         const h = store ? await testHistory(store, root, node.nodeid).catch(() => undefined) : undefined;
+        if (!h) this.unsteady.delete(key); // asked again on the next redraw
         return h && h.runs > 0 ? unsteadyText(h) : "";
       })();
       this.unsteady.set(key, text);

@@ -82,7 +82,9 @@ describe("command line: pytest started before the rest of the CLI loads", functi
       startEarly(["diagnose", dir, "--python", "/usr/bin/python3"]);
       await new Promise((r) => setTimeout(r, 1500)); // some events arrive before the takeover
       const seen: RunnerEvent[] = [];
-      const result = await takePrestart(plan, (e) => seen.push(e));
+      const taking = takePrestart(plan, (e) => seen.push(e));
+      assert.ok(seen.length > 0, "what came before the takeover is replayed at once");
+      const result = await taking;
       assert.ok(result, "taken over");
       const messages = seen.flatMap((e) => (e.type === "message" ? [e.message] : []));
       assert.deepEqual(messages, result.messages);

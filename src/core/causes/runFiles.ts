@@ -1,5 +1,6 @@
 // The files a run's causes can point into. The CLI indexes the project's other modules while
-// pytest runs, and of the test modules only these, once it is over: on a 1,000-test suite the
+// pytest runs, and of the test modules only these, each as soon as the run names it
+// (src/cli/runIndex.ts): on a 1,000-test suite the
 // full index cost pytest 7–13% of its time in CPU contention on two cores, for test files no
 // cause reads (a test module matters when one of its tests failed, or left, committed or
 // collided with a row; its own fixtures and factories live there too).

@@ -126,6 +126,29 @@ describe("cli: the run's index, built as messages arrive", function () {
     assert.ok(early > 0, "some test module was indexed while the run went on");
   });
 
+  it("test modules that import each other, five deep: the same index whichever order they are named in", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "otd-runindex-"));
+    try {
+      const chain = ["a", "b", "c", "d", "e", "f"];
+      fs.mkdirSync(path.join(dir, "tests"));
+      fs.writeFileSync(path.join(dir, "tests", "__init__.py"), "");
+      chain.forEach((m, i) => fs.writeFileSync(path.join(dir, "tests", `test_${m}.py`), `${chain[i + 1] ? `from tests.test_${chain[i + 1]} import helper_${chain[i + 1]}\n` : ""}\ndef helper_${m}():\n    pass\n\ndef test_${m}():\n    pass\n`));
+      fs.writeFileSync(path.join(dir, "tests", "test_other.py"), "def test_other():\n    pass\n");
+      const failing = (m: string): Message => ({ v: 1, type: "report", nodeid: `tests/test_${m}.py::test_${m}`, when: "call", outcome: "failed", duration: 0 }) as Message;
+      const messages = [failing("c"), failing("a")];
+      const atEnd = new RunIndex(dir);
+      await atEnd.cover(messages, dir);
+      const live = new RunIndex(dir);
+      for (const m of messages) live.see(m, dir);
+      await live.cover(messages, dir);
+      const want = chain.map((m) => `tests/test_${m}.py`);
+      assert.deepEqual((await atEnd.index())?.files().filter((f) => f.startsWith("tests/test_")).sort(), want);
+      assert.deepEqual((await live.index())?.files().filter((f) => f.startsWith("tests/test_")).sort(), want);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a folder that is gone (or a named module that is) gives an empty index, never a rejection", async () => {
     const missing = path.join(os.tmpdir(), "otd-no-such-folder-" + process.pid);
     const idx = new RunIndex(missing);
