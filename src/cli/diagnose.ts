@@ -13,7 +13,7 @@ import { failuresFromFile, failuresFromStream } from "../core/failures/read";
 import type { Failure } from "../core/failures/model";
 import type { Message } from "../core/protocol";
 import { indexWorkspace, type ProjectIndex } from "../core/index";
-import { realPath } from "../core/causes/runFiles";
+import { realPath } from "../core/realPath";
 import { RunIndex } from "./runIndex";
 import { bisectUnexplained } from "./bisect";
 import { savedCauses } from "../core/causes/saved";

@@ -26,6 +26,8 @@ interface Prestart {
 // One slot per process, shared by the entry's copy of this module and the rest of the CLI's.
 const SLOT = Symbol.for("orm-test-doctor.prestart");
 const SIGNAL = Symbol.for("orm-test-doctor.early-signal");
+// the signals the CLI ends a run on (main.ts gives each its exit code)
+const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM"] as const;
 type Slots = { [SLOT]?: Prestart; [SIGNAL]?: NodeJS.Signals };
 const slots = globalThis as Slots;
 
@@ -55,7 +57,7 @@ export function startEarly(argv: readonly string[]): void {
     cancel.abort();
   };
   // `on`, not `once`: a second signal before the takeover must not find Node's default again
-  for (const sig of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.on(sig, early);
+  for (const sig of SIGNALS) process.on(sig, early);
   const buffered: RunnerEvent[] = [];
   let sink: ((e: RunnerEvent) => void) | undefined;
   const result = run({ ...plan, args: [...plan.args], signal: cancel.signal }, [], (e) => (sink ? sink(e) : buffered.push(e)));
@@ -63,7 +65,7 @@ export function startEarly(argv: readonly string[]): void {
   slots[SLOT] = {
     plan: planKey(plan),
     attach(emit) {
-      for (const sig of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.removeListener(sig, early);
+      for (const sig of SIGNALS) process.removeListener(sig, early);
       for (const e of buffered.splice(0)) emit(e);
       sink = emit;
       return result;

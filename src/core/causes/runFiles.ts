@@ -10,8 +10,6 @@ import { moduleOf } from "../index/facts";
 import type { Message, Provenance } from "../protocol";
 import { realPath } from "../realPath";
 
-export { realPath };
-
 /** Absolute paths of the files named by the failing tests and by every test whose provenance
  * tells of a durable or conflicting write, a commit, an engine's first use, a savepoint trap. */
 export function filesNamedByRun(messages: readonly Message[], rootdir: string, alsoTests: readonly string[] = []): Set<string> {
