@@ -49,8 +49,11 @@ class Tracer(TransactionEvents, AfterTest):
         from sqlalchemy.engine import Engine
 
         self._listeners = []
+        # retval=True: SQLAlchemy would otherwise wrap the listener in one more call, per statement
+        guarded = self._guard_before(self._before_execute)
+        event.listen(Engine, "before_cursor_execute", guarded, retval=True)
+        self._listeners.append(("before_cursor_execute", guarded))
         for name, fn in (
-            ("before_cursor_execute", self._before_execute),
             ("after_cursor_execute", self._after_execute),
             ("handle_error", self._handle_error),
             ("commit", self._commit),
@@ -88,6 +91,19 @@ class Tracer(TransactionEvents, AfterTest):
             except Exception as exc:  # never break the user's run
                 self.fail(exc)
             return None
+
+        return guarded
+
+    def _guard_before(self, fn):
+        """_guard for before_cursor_execute with retval=True: the statement goes on unchanged."""
+
+        def guarded(conn, cursor, statement, parameters, context, executemany):
+            if self.enabled and not self._busy:
+                try:
+                    fn(conn, cursor, statement, parameters, context, executemany)
+                except Exception as exc:  # never break the user's run
+                    self.fail(exc)
+            return statement, parameters
 
         return guarded
 
@@ -229,12 +245,18 @@ class Tracer(TransactionEvents, AfterTest):
         if group["op"] != "insert":
             return
         test = self.test
+        index, hit = self.index, (record, test["nodeid"])
+        engine, table = record["engine"].id, record["table"].name
+        indexed = record.setdefault("indexed", [])  # what _unindex takes out again
         for cols, values in key.items():
-            self.index[(record["engine"].id, record["table"].name, cols, hashable(values))] = (record, test["nodeid"])
+            k = (engine, table, cols, hashable(values))
+            index[k] = hit
+            indexed.append(k)
         if "where" not in record and len(test["rows"]) < MAX_CHECKS:
-            # the raw values (dates, decimals) for the lookup, the plain ones (a lastrowid) else
+            # the row's first unique key and its parameters: the lookup after teardown is built
+            # from them (aftertest.where) only for a row that was not rolled back
             cols, plain = next(iter(key.items()))
-            record["where"] = {c: params[c] if params.get(c) is not None else v for c, v in zip(cols.split(","), plain)}
+            record["where"] = (cols, plain, params)
             test["rows"].append(record)
 
     def _resolve_pks(self):

@@ -57,6 +57,9 @@ class Attribution:
         self._factories = {}  # class -> factory description
         self._user = {}  # filename -> absolute path if the user's own, else None
         self._codes = {}  # id(code) -> (code, user file, may hold a factory, fixture, test)
+        # id(code) -> code of frames that are none of those (SQLAlchemy, pytest, the stdlib): most
+        # of a stack, passed over with one set lookup each
+        self._passed = {}
 
     def register_fixture(self, fixturedef):
         func = getattr(fixturedef, "func", None)
@@ -69,7 +72,7 @@ class Attribution:
         if site:
             info["file"], info["line"] = site
         self.fixtures[id(code)] = (code, info)
-        self._codes.pop(id(code), None)  # classified before it was known as a fixture
+        self._forget(code)  # classified before it was known as a fixture
 
     def register_test(self, item):
         func = getattr(item, "function", None)
@@ -77,7 +80,11 @@ class Attribution:
         code = getattr(func, "__code__", None)
         if code is not None:
             self.tests[id(code)] = (code, item.nodeid)
-            self._codes.pop(id(code), None)
+            self._forget(code)
+
+    def _forget(self, code):
+        self._codes.pop(id(code), None)
+        self._passed.pop(id(code), None)
 
     def is_user_file(self, filename):
         return self._user_path(filename) is not None
@@ -122,13 +129,16 @@ class Attribution:
 
     def _classify(self, code):
         """(code, absolute file if the user's own else None, may hold a factory in `cls`?, fixture
-        info, test nodeid) for a code object: one lookup per frame, since the same few hundred
-        code objects make up every stack of a run."""
+        info, test nodeid) for a code object, or None when it is none of those: one lookup per
+        frame, since the same few hundred code objects make up every stack of a run."""
         user = self._user_path(code.co_filename)
         # f_locals builds a dict: only for factory_boy's own methods and the user's overrides
         in_factory = code.co_name in _FACTORY_FUNCS and (user is not None or _FACTORY_DIR in code.co_filename)
         fixture = self.fixtures.get(id(code))
         test = self.tests.get(id(code))
+        if user is None and not in_factory and fixture is None and test is None:
+            self._passed[id(code)] = code
+            return None
         kind = (code, user, in_factory, fixture[1] if fixture else None, test[1] if test else None)
         self._codes[id(code)] = kind
         return kind
@@ -137,11 +147,20 @@ class Attribution:
         """{"by": ..., "frame": ..., "key": ...} for a write made with `frame` on the stack."""
         factory = fixture = test = user = None
         codes = self._codes
+        passed = self._passed
         f = frame
         depth = 0
         while f is not None and depth < 200:
             code = f.f_code
+            if id(code) in passed:
+                f = f.f_back
+                depth += 1
+                continue
             kind = codes.get(id(code)) or self._classify(code)
+            if kind is None:
+                f = f.f_back
+                depth += 1
+                continue
             if kind[1] is not None and user is None:
                 user = {"file": kind[1], "line": f.f_lineno - 1, "function": code.co_name}
             if kind[2] and factory is None:

@@ -3,7 +3,7 @@ which a rollback undid, savepoints included (pysqlite's outermost SAVEPOINT with
 
 import sys
 
-from .engines import dbapi_of, hashable
+from .engines import dbapi_of
 
 
 class TransactionEvents:
@@ -79,11 +79,8 @@ class TransactionEvents:
 
     def _unindex(self, record):
         """A row that is no longer there: it can collide with nothing."""
-        if record["group"]["op"] != "insert":
-            return
-        engine, table, index = record["engine"].id, record["table"].name, self.index
-        for cols, values in record["key"].items():
-            k = (engine, table, cols, hashable(values))
+        index = self.index
+        for k in record.get("indexed", ()):
             hit = index.get(k)
             if hit is not None and hit[0] is record:
                 del index[k]

@@ -20,3 +20,9 @@ export function readConfig(folder: vscode.WorkspaceFolder): FolderConfig {
     env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string")),
   };
 }
+
+/** Whether `folder` is still in the workspace: work that ends after its folder left is dropped. */
+export function isOpenFolder(folder: vscode.WorkspaceFolder): boolean {
+  const key = folder.uri.toString();
+  return (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.toString() === key);
+}

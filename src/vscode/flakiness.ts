@@ -3,7 +3,7 @@
 // (a reload). Only the descriptions set here are ever cleared.
 import * as vscode from "vscode";
 import { unsteadyTests } from "../core/history";
-import { readConfig } from "./config";
+import { isOpenFolder, readConfig } from "./config";
 import type { FolderTests } from "./folderTests";
 import type { History } from "./history";
 import type { Log } from "./log";
@@ -43,7 +43,7 @@ export class Flakiness {
     if (!store) return;
     const unsteady = await unsteadyTests(store, readConfig(tests.folder).cwd);
     const key = tests.folder.uri.toString();
-    if (!(vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.toString() === key)) return; // it left meanwhile
+    if (!isOpenFolder(tests.folder)) return; // it left meanwhile
     const before = this.marked.get(key) ?? new Map<string, vscode.TestItem>();
     const now = new Map<string, vscode.TestItem>();
     for (const u of unsteady) {

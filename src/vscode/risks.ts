@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { risksOf, type Risk, type RiskKind } from "../core/causes/risks";
 import type { ProjectIndex } from "../core/index";
+import { isOpenFolder } from "./config";
 import { causeLink, lineRanger, SOURCE, type CauseDiagnostics, type CauseSite, type SiteSource } from "./findings";
 import type { FolderTests } from "./folderTests";
 import type { Log } from "./log";
@@ -44,7 +45,7 @@ export class RiskDiagnostics implements vscode.Disposable, SiteSource {
   }
 
   private refresh(folder: vscode.WorkspaceFolder, index: ProjectIndex): void {
-    if (!(vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.toString() === folder.uri.toString())) return; // an index finished after its folder left
+    if (!isOpenFolder(folder)) return; // an index finished after its folder left
     const config = vscode.workspace.getConfiguration("ormTestDoctor", folder.uri);
     const started = Date.now();
     try {
