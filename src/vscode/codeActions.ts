@@ -39,6 +39,7 @@ export function fixContext(tests: FolderTests): FixContext {
       }
     },
     sqlalchemy: tests.sqlalchemyVersion,
+    testModules: () => [...new Set([...tests.byNodeId.keys()].map((id) => id.split("::")[0] ?? id))],
   };
 }
 

@@ -27,4 +27,7 @@ export interface FixContext {
   read(file: string): string | undefined;
   /** "1.4" / "2.0" (major.minor) from the interpreter; undefined when not known. */
   sqlalchemy?: string | undefined;
+  /** The project's test modules (relative, "/"-separated), when known: with the conftest.py of
+   * their folders, where fixtures that request a fixture a fix changes may be. */
+  testModules?: () => readonly string[];
 }

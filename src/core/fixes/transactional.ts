@@ -8,7 +8,8 @@ import type { Cause } from "../causes/model";
 import { appendArguments, engineAssignment, firstArg, pysqliteEdits, urlKind } from "./engine";
 import type { Fix, FixContext, TextEdit } from "./model";
 import { ancestors } from "./persistence";
-import { assignment, body, calleeName, decorators, definition, imported, isFixture, keyword, named, type Node, walk, withTree } from "./syntax";
+import { dependentScopeEdits, fixtureName, scopeEdits } from "./scope";
+import { assignment, body, calleeName, definition, imported, isFixture, keyword, named, type Node, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 
 const PREFERRED = /^(db|session|db_session|dbsession|database)$/;
@@ -18,9 +19,16 @@ export async function transactionalFixture(cause: Cause, ctx: FixContext): Promi
   for (const file of files) {
     const text = ctx.read(file);
     if (text === undefined) continue;
-    const fix = await withTree(text, (root) => plan(root, text, file, cause, ctx.sqlalchemy));
-    if (fix === "isolated") return undefined;
-    if (fix) return fix;
+    const planned = await withTree(text, (root) => plan(root, text, file, cause, ctx.sqlalchemy));
+    if (planned === "isolated") return undefined;
+    if (!planned) continue;
+    const { fix, narrowed } = planned;
+    if (!narrowed) return fix;
+    // the fixtures of a wider scope that request it would stop the run with ScopeMismatch
+    const more = await dependentScopeEdits(narrowed.name, file, narrowed.row, ctx);
+    if (!more.edits.length) return fix;
+    const title = `${fix.title}, with ${more.names.join(", ")} (${more.names.length === 1 ? "it requests" : "they request"} it) function-scoped too`;
+    return { ...fix, title, edits: [...fix.edits, ...more.edits].map((e) => ({ ...e, title })) };
   }
   return undefined;
 }
@@ -33,7 +41,13 @@ interface Target {
   isolated: boolean; // it runs in an outer transaction already
 }
 
-function plan(root: Node, text: string, file: string, cause: Cause, version: string | undefined): Fix | "isolated" | undefined {
+interface Planned {
+  fix: Fix;
+  /** The fixture, when its wider scope goes. */
+  narrowed?: { name: string; row: number };
+}
+
+function plan(root: Node, text: string, file: string, cause: Cause, version: string | undefined): Planned | "isolated" | undefined {
   const target = findTarget(root, file, cause);
   if (!target) return undefined;
   if (target.isolated) return "isolated";
@@ -79,9 +93,11 @@ function plan(root: Node, text: string, file: string, cause: Cause, version: str
     if (ev.edit) edits.push(ev.edit);
   }
   edits.push(teardown(file, text, statements, yielded, indentAt(text, lineStart(text, yielded.startIndex))));
-  edits.push(...scopeEdits(file, text, fn));
+  const scope = scopeEdits(file, text, fn);
+  edits.push(...scope);
   const title = `Roll back everything each test did: ${fnName(fn)} in an outer transaction (SQLAlchemy ${modern ? "2.0" : "1.4"} recipe)`;
-  return { id: "transactional-fixture", title, edits: dedupe(edits).map((e) => ({ ...e, title })) };
+  const fix: Fix = { id: "transactional-fixture", title, edits: dedupe(edits).map((e) => ({ ...e, title })) };
+  return scope.length ? { fix, narrowed: { name: fixtureName(fn), row: fn.startPosition.row } } : { fix };
 }
 
 function fnName(fn: Node): string {
@@ -127,25 +143,6 @@ function teardown(file: string, text: string, statements: readonly Node[], yield
   const at = nextLine(text, last.endIndex);
   const gap = at === text.length && !text.endsWith("\n") ? "\n" : "";
   return edit(file, text, at, at, gap + lines, "");
-}
-
-/** `@pytest.fixture(scope="session")` → the default scope: each test gets its own transaction. */
-function scopeEdits(file: string, text: string, fn: Node): TextEdit[] {
-  for (const d of decorators(fn)) {
-    const call = d.namedChild(0);
-    if (call?.type !== "call") continue;
-    const scope = keyword(call, "scope");
-    const value = scope?.childForFieldName("value")?.text.replace(/["']/g, "");
-    if (!scope || !value || value === "function") continue;
-    const list = call.childForFieldName("arguments") as Node;
-    const args = named(list);
-    if (args.length === 1) return [edit(file, text, list.startIndex, list.endIndex, "", "")]; // `@pytest.fixture`
-    const i = args.findIndex((a) => a.equals(scope));
-    const from = i > 0 ? (args[i - 1] as Node).endIndex : scope.startIndex;
-    const to = i > 0 || i === args.length - 1 ? scope.endIndex : (args[i + 1] as Node).startIndex;
-    return [edit(file, text, from, to, "", "")];
-  }
-  return [];
 }
 
 /** On SQLite the engine needs the pysqlite BEGIN fix (when this file creates it and lacks it). */

@@ -158,6 +158,31 @@ describe("fix edits", () => {
     assert.deepEqual(await fixesFor(c, ctx({ "conftest.py": modern ?? "" })), []);
   });
 
+  it("transactional: fixtures of a wider scope that request the narrowed one (in any conftest or test module, through others too) are narrowed with it", async () => {
+    const root = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture(scope="session")\ndef db(engine):\n    session = Session(bind=engine)\n    yield session\n    session.close()\n\n\n@pytest.fixture(scope="session")\ndef admin(db):\n    return make_admin(db)\n\n\n@pytest.fixture\ndef plain(db):\n    return db\n`;
+    const sub = `import pytest\n\n\n@pytest.fixture(scope="module", name="team")\ndef _team(admin, other):\n    return admin\n`;
+    const module = `import pytest\n\n\n@pytest.fixture(scope="class")\ndef roster(team):\n    return [team]\n\n\n@pytest.fixture(scope="session")\ndef unrelated(engine):\n    return 1\n\n\ndef test_x(roster):\n    pass\n`;
+    const files: Record<string, string> = { "conftest.py": root, "tests/conftest.py": sub, "tests/api/test_roster.py": module };
+    const c = cause("wide-fixture-scope", "conftest.py", 5, "db", ["transactional-fixture"]);
+    const context: FixContext = { ...ctx(files), testModules: () => ["tests/api/test_roster.py"] };
+    const fix = await computeFix("transactional-fixture", c, context);
+    assert.ok(fix);
+    assert.match(fix.title, /, with admin, team, roster \(they request it\) function-scoped too$/);
+    const after = (file: string): string => applyEdits(files[file] ?? "", fix.edits.filter((e) => e.file === file));
+    assert.match(after("conftest.py"), /@pytest\.fixture\ndef db\(engine\):/);
+    assert.match(after("conftest.py"), /@pytest\.fixture\ndef admin\(db\):/);
+    assert.equal(after("tests/conftest.py"), `import pytest\n\n\n@pytest.fixture(name="team")\ndef _team(admin, other):\n    return admin\n`);
+    assert.match(after("tests/api/test_roster.py"), /@pytest\.fixture\ndef roster\(team\):/);
+    assert.match(after("tests/api/test_roster.py"), /@pytest\.fixture\(scope="session"\)\ndef unrelated/);
+    // without the test modules known, the conftest.py chain of the fixture's own file is still looked at
+    const fewer = await computeFix("transactional-fixture", c, ctx(files));
+    assert.match(fewer?.title ?? "", /, with admin \(it requests it\) function-scoped too$/);
+    // a fixture already function-scoped needs nothing more
+    const lone = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture(scope="session")\ndef db(engine):\n    session = Session(bind=engine)\n    yield session\n\n\n@pytest.fixture\ndef plain(db):\n    return db\n`;
+    const alone = await computeFix("transactional-fixture", c, ctx({ "conftest.py": lone }));
+    assert.doesNotMatch(alone?.title ?? "", /function-scoped too/);
+  });
+
   it("transactional: a positional bind, a typed parameter, and no recipe while the SQLAlchemy version is unknown", async () => {
     const text = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture\ndef db(engine: Engine):\n    session = Session(engine)\n    yield session\n    session.close()\n`;
     const c = cause("test-commits", "conftest.py", 6, "t.py::x", ["transactional-fixture"]);

@@ -1,0 +1,91 @@
+// A fixture narrowed to function scope: pytest stops with ScopeMismatch when a fixture of a wider
+// scope requests a function-scoped one, so every fixture that requests it, and every fixture that
+// requests those, is narrowed with it.
+import type { FixContext, TextEdit } from "./model";
+import { ancestors } from "./persistence";
+import { decorators, isFixture, keyword, named, stringParts, type Node, walk, withTree } from "./syntax";
+import { edit } from "./text";
+
+/** `@pytest.fixture(scope="session")` → the default scope; nothing when it is function already. */
+export function scopeEdits(file: string, text: string, fn: Node): TextEdit[] {
+  for (const d of decorators(fn)) {
+    const call = d.namedChild(0);
+    if (call?.type !== "call") continue;
+    const scope = keyword(call, "scope");
+    const value = scope?.childForFieldName("value")?.text.replace(/["']/g, "");
+    if (!scope || !value || value === "function") continue;
+    const list = call.childForFieldName("arguments") as Node;
+    const args = named(list);
+    if (args.length === 1) return [edit(file, text, list.startIndex, list.endIndex, "", "")]; // `@pytest.fixture`
+    const i = args.findIndex((a) => a.equals(scope));
+    const from = i > 0 ? (args[i - 1] as Node).endIndex : scope.startIndex;
+    const to = i > 0 || i === args.length - 1 ? scope.endIndex : (args[i + 1] as Node).startIndex;
+    return [edit(file, text, from, to, "", "")];
+  }
+  return [];
+}
+
+/** The name tests request a fixture by: `name=` wins over the function's name. */
+export function fixtureName(fn: Node): string {
+  for (const d of decorators(fn)) {
+    const call = d.namedChild(0);
+    const value = call?.type === "call" ? keyword(call, "name")?.childForFieldName("value") : undefined;
+    const parts = value ? stringParts(value) : undefined;
+    if (parts) return parts.content;
+  }
+  return fn.childForFieldName("name")?.text ?? "";
+}
+
+function parameterNames(fn: Node): string[] {
+  return named(fn.childForFieldName("parameters")).map((p) => (p.type === "identifier" ? p.text : (named(p).find((c) => c.type === "identifier")?.text ?? "")));
+}
+
+/**
+ * The other fixtures that request `name` (the fixture at `file`:`row`, 0-based) with a scope wider
+ * than function, and those that request them, each made function-scoped. They are looked for in
+ * `file`, the test modules the context knows, and the conftest.py of their folders and above.
+ */
+export async function dependentScopeEdits(name: string, file: string, row: number, ctx: FixContext): Promise<{ edits: TextEdit[]; names: string[] }> {
+  const files = candidateFiles(file, ctx);
+  const wanted = new Set([name]);
+  const narrowed = new Set([`${file}:${row}`]);
+  const edits: TextEdit[] = [];
+  const names: string[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const f of files) {
+      const text = ctx.read(f);
+      // a cheap look first: most files request none of them
+      if (text === undefined || ![...wanted].some((w) => text.includes(w))) continue;
+      const found = await withTree(text, (root) => {
+        const out: Array<{ name: string; row: number; edits: TextEdit[] }> = [];
+        for (const n of walk(root)) {
+          if (n.type !== "function_definition" || !isFixture(n) || narrowed.has(`${f}:${n.startPosition.row}`)) continue;
+          if (!parameterNames(n).some((p) => wanted.has(p))) continue;
+          const e = scopeEdits(f, text, n);
+          if (e.length) out.push({ name: fixtureName(n), row: n.startPosition.row, edits: e });
+        }
+        return out;
+      });
+      for (const d of found) {
+        narrowed.add(`${f}:${d.row}`);
+        edits.push(...d.edits);
+        if (!names.includes(d.name)) names.push(d.name);
+        if (!wanted.has(d.name)) {
+          wanted.add(d.name);
+          grew = true;
+        }
+      }
+    }
+  }
+  return { edits, names };
+}
+
+/** `file`, the test modules, and the conftest.py of every folder from theirs up to the root. */
+function candidateFiles(file: string, ctx: FixContext): string[] {
+  const modules = ctx.testModules?.() ?? [];
+  const folders = new Set<string>([""]);
+  for (const m of [file, ...modules]) for (const d of ancestors(m)) folders.add(d);
+  const conftests = [...folders].map((d) => (d ? `${d}/conftest.py` : "conftest.py"));
+  return [...new Set([file, ...conftests, ...modules])];
+}
