@@ -1,0 +1,102 @@
+// The transactional fixture fix on a session-scoped fixture that another session-scoped fixture
+// requests, under real pytest on both stacks: narrowing the first alone stops the run with
+// ScopeMismatch; the fix narrows both, and the leak is gone.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Cause } from "../../../src/core/causes/model";
+import { computeFix, fixedTexts, type FixContext } from "../../../src/core/fixes";
+import { pythonStacks, writeTree } from "../../util";
+
+const MODELS = `from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(100), unique=True, nullable=False)
+`;
+
+const CONFTEST = `import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from models import Base, User
+
+
+@pytest.fixture(scope="session")
+def engine():
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db(engine):
+    session = Session(bind=engine)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def admin(db):
+    user = User(email="admin@example.com")
+    db.add(user)
+    db.flush()
+    return user
+`;
+
+const TESTS = `from models import User
+
+
+def test_signup(db, admin):
+    db.add(User(email="carol@example.com"))
+    db.commit()
+
+
+def test_signup_again(db, admin):
+    db.add(User(email="carol@example.com"))
+    db.commit()
+`;
+
+const FILES = { "models.py": MODELS, "conftest.py": CONFTEST, "tests/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
+
+function pytest(dir: string, env: Record<string, string>): { status: number | null; out: string } {
+  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe("transactional fixture fix with fixtures that request it", function () {
+  this.timeout(120_000);
+  for (const stack of pythonStacks()) {
+    it(`${stack.name}: narrowing db alone ends in ScopeMismatch; the fix narrows admin too and the leak is gone`, async () => {
+      const dir = writeTree(FILES);
+      const before = pytest(dir, stack.env);
+      assert.equal(before.status, 1, before.out);
+      assert.match(before.out, /IntegrityError/);
+      const read = (f: string): string | undefined => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+      const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_signup.py"] };
+      const cause: Cause = { kind: "wide-fixture-scope", file: "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
+      const fix = await computeFix("transactional-fixture", cause, ctx);
+      assert.ok(fix);
+      assert.match(fix.title, /with admin \(it requests it\) function-scoped too/);
+      // without the edit on admin's decorator (line 23, 0-based 22), pytest refuses the run
+      const partial = { ...fix, edits: fix.edits.filter((e) => e.range.start.line !== 22) };
+      assert.equal(partial.edits.length, fix.edits.length - 1);
+      fs.writeFileSync(path.join(dir, "conftest.py"), fixedTexts(partial, ctx).get("conftest.py") ?? "");
+      const half = pytest(dir, stack.env);
+      assert.notEqual(half.status, 0, half.out);
+      assert.match(half.out, /ScopeMismatch/);
+      fs.writeFileSync(path.join(dir, "conftest.py"), CONFTEST);
+      fs.writeFileSync(path.join(dir, "conftest.py"), fixedTexts(fix, ctx).get("conftest.py") ?? "");
+      const after = pytest(dir, stack.env);
+      assert.equal(after.status, 0, after.out);
+      assert.match(after.out, /2 passed/);
+    });
+  }
+});
