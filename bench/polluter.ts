@@ -8,7 +8,7 @@
 // at exit by the generated conftest) for plain, traced and untraced (--no-trace) runs.
 //
 // Run: npm run bench -- polluter, or node out/bench/polluter.js [sizes=100,1000,5000]
-//   env BENCH_SIZES=100,1000  BENCH_STACKS=legacy,modern  BENCH_REPS=n (default 3; 1 from 5,000 tests)
+//   env BENCH_SIZES=100,1000  BENCH_STACKS=legacy,modern  BENCH_REPS=n (default 3 at every size: one run of 5,000 swings ±20% here)
 //       BENCH_KEEP_CA=1 (keep NODE_EXTRA_CA_CERTS, see STACKS)  BENCH_BISECT=once (see BISECT_ONCE)
 //       BENCH_MEMORY_SIZE=5000 (the size whose memory is compared traced vs untraced; default the largest)
 import * as fs from "node:fs";
@@ -173,7 +173,7 @@ function report(rows: Row[]): void {
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? process.env["BENCH_SIZES"] ?? "100,1000,5000").split(",").map(Number);
   const stacks = (process.env["BENCH_STACKS"] ?? "legacy,modern").split(",").filter((x) => x in STACKS);
-  const repsFor = (n: number): number => Number(process.env["BENCH_REPS"] ?? (n >= 5000 ? 1 : 3));
+  const reps = Number(process.env["BENCH_REPS"] ?? 3);
   const memorySize = Number(process.env["BENCH_MEMORY_SIZE"] ?? Math.max(...sizes));
   if (!fs.existsSync(CLI)) throw new BenchFailure(`${CLI} missing: npm run build`);
   console.log(`sizes ${sizes.join(", ")}; stacks ${stacks.join(", ")}; ${os.cpus().length} cores; load ${loadavg()}`);
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       const suite = generatePollutedSuite(dir, size);
       for (const stack of stacks) {
         console.log(`\n== ${stack}, ${size} tests: polluter ${suite.polluter}, victim ${suite.victim} ==`);
-        rows.push(await benchOne(stack, suite, repsFor(size), size === memorySize));
+        rows.push(await benchOne(stack, suite, reps, size === memorySize));
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
