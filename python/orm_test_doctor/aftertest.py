@@ -96,7 +96,7 @@ class AfterTest:
                     if conn is None:
                         continue
                 for record in records:
-                    found = self._read(info, record["table"], where(record), "exists", conn)
+                    found = self._read(info, record["table"], record["where"], "exists", conn)
                     if found is not UNKNOWN:  # unknown stays unsaid
                         record["survived"] = found is not None
                         # gone for sure only if committed, or read on its own connection (memory):
@@ -152,9 +152,3 @@ class AfterTest:
             return json.loads(json.dumps(out, default=repr))
         return out
 
-
-def where(record):
-    """The lookup of an inserted row after teardown: its first unique key, with the raw values it
-    was written with (dates, decimals) or the plain ones (a lastrowid, a RETURNING key)."""
-    cols, values, params = record["where"]
-    return {c: params[c] if params.get(c) is not None else v for c, v in zip(cols.split(","), values)}

@@ -253,10 +253,11 @@ class Tracer(TransactionEvents, AfterTest):
             index[k] = hit
             indexed.append(k)
         if "where" not in record and len(test["rows"]) < MAX_CHECKS:
-            # the row's first unique key and its parameters: the lookup after teardown is built
-            # from them (aftertest.where) only for a row that was not rolled back
+            # the lookup after teardown: the row's first unique key, with the raw values (dates,
+            # decimals) it was written with, or the plain ones (a lastrowid); only those columns
+            # (a committed row stays indexed, its other values, blobs say, need not stay with it)
             cols, plain = next(iter(key.items()))
-            record["where"] = (cols, plain, params)
+            record["where"] = {c: params[c] if params.get(c) is not None else v for c, v in zip(cols.split(","), plain)}
             test["rows"].append(record)
 
     def _resolve_pks(self):

@@ -1,4 +1,4 @@
-// Flaky and order-dependent tests, shown on their Test Explorer items ("failed 3 of the last 10
+// Flaky and order-dependent tests, shown on their Test Explorer items ("3/10 runs failed
 // runs, always after test_x") from the run history: after each recorded run and after discovery
 // (a reload). Only the descriptions set here are ever cleared.
 import * as vscode from "vscode";
@@ -9,9 +9,10 @@ import type { History } from "./history";
 import type { Log } from "./log";
 
 /** The words on a test's item: also what the Leaks view says of a test it lists. */
+/** Short, the count first: a sidebar of the default width shows about 20 characters of it. */
 export function unsteadyText(h: { runs: number; failed: number; alwaysAfter?: string }): string {
   const after = h.alwaysAfter ? `, always after ${h.alwaysAfter.split("::").pop() ?? h.alwaysAfter}` : "";
-  return `failed ${h.failed} of the last ${h.runs} run${h.runs === 1 ? "" : "s"}${after}`;
+  return `${h.failed}/${h.runs} runs failed${after}`;
 }
 
 export class Flakiness {

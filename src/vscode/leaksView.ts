@@ -61,8 +61,17 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
       const n = node.site.victims.size;
       const past = this.pastOf(node.site);
       const item = new vscode.TreeItem(`${c.kind}: ${c.symbol}`, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = `${c.file}:${c.line} · breaks ${n} test${n === 1 ? "" : "s"}${past ? ` · in ${past.runs} run${past.runs === 1 ? "" : "s"}, last ${when(past.lastSeen)}` : ""}`;
-      item.tooltip = new vscode.MarkdownString().appendText(c.evidence);
+      // what a narrow sidebar still shows comes first; the rest is in the tooltip
+      const breaks = `breaks ${n} test${n === 1 ? "" : "s"}`;
+      const seen = past ? `seen in ${past.runs} run${past.runs === 1 ? "" : "s"}, last ${when(past.lastSeen)}` : "";
+      item.description = `${breaks} · ${c.file}:${c.line}`;
+      item.tooltip = new vscode.MarkdownString()
+        .appendMarkdown("**")
+        .appendText(`${c.kind}: ${c.symbol}`)
+        .appendMarkdown("**\n\n")
+        .appendText(`${c.file}:${c.line} · ${breaks} now${seen ? ` · ${seen}` : ""}`)
+        .appendMarkdown("\n\n")
+        .appendText(c.evidence);
       item.iconPath = new vscode.ThemeIcon("warning", new vscode.ThemeColor("list.warningForeground"));
       item.contextValue = `cause${c.kind === "persistent-database" ? ".database" : ""}${c.fixes.length ? ".fixable" : ""}`;
       item.command = { command: "vscode.open", title: "Open", arguments: [node.site.uri, { selection: new vscode.Range(c.line - 1, 0, c.line - 1, 0) }] };
@@ -71,8 +80,8 @@ export class LeaksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     const test = node.site.tests.byNodeId.get(node.nodeid);
     const item = new vscode.TreeItem(node.nodeid.split("::").slice(1).join("::") || node.nodeid);
     item.iconPath = new vscode.ThemeIcon(node.role === "breaks" ? "testing-failed-icon" : "arrow-right");
-    item.description = node.role === "breaks" ? await this.flakiness(node) : "wrote the row that survived";
-    item.tooltip = node.nodeid;
+    item.description = node.role === "breaks" ? await this.flakiness(node) : "left the row behind";
+    item.tooltip = node.role === "breaks" ? node.nodeid : `${node.nodeid} wrote the row that survived`;
     if (test?.uri) item.command = { command: "vscode.open", title: "Open", arguments: [test.uri, { selection: test.range ?? new vscode.Range(0, 0, 0, 0) }] };
     return item;
   }

@@ -36,8 +36,11 @@ export function fixtureName(fn: Node): string {
   return fn.childForFieldName("name")?.text ?? "";
 }
 
-function parameterNames(fn: Node): string[] {
-  return named(fn.childForFieldName("parameters")).map((p) => (p.type === "identifier" ? p.text : (named(p).find((c) => c.type === "identifier")?.text ?? "")));
+/** The fixtures a fixture function requests: pytest passes none to a parameter with a default. */
+function requested(fn: Node): string[] {
+  return named(fn.childForFieldName("parameters"))
+    .filter((p) => p.type === "identifier" || p.type === "typed_parameter")
+    .map((p) => (p.type === "identifier" ? p.text : (named(p).find((c) => c.type === "identifier")?.text ?? "")));
 }
 
 /**
@@ -55,13 +58,13 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
     grew = false;
     for (const f of files) {
       const text = ctx.read(f);
-      // a cheap look first: most files request none of them
-      if (text === undefined || ![...wanted].some((w) => text.includes(w))) continue;
+      // a cheap look first: most files define no fixture with a scope, or request none of them
+      if (text === undefined || !SCOPE_RE.test(text) || ![...wanted].some((w) => text.includes(w))) continue;
       const found = await withTree(text, (root) => {
         const out: Array<{ name: string; row: number; edits: TextEdit[] }> = [];
         for (const n of walk(root)) {
           if (n.type !== "function_definition" || !isFixture(n) || narrowed.has(`${f}:${n.startPosition.row}`)) continue;
-          if (!parameterNames(n).some((p) => wanted.has(p))) continue;
+          if (!requested(n).some((p) => wanted.has(p))) continue;
           const e = scopeEdits(f, text, n);
           if (e.length) out.push({ name: fixtureName(n), row: n.startPosition.row, edits: e });
         }
@@ -81,11 +84,18 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
   return { edits, names };
 }
 
-/** `file`, the test modules, and the conftest.py of every folder from theirs up to the root. */
+const SCOPE_RE = /\bscope\s*=/;
+
+/** The files whose fixtures can request the one in `file`: a test module's fixture is its own;
+ * a conftest.py's is seen from its folder down (the conftest.py files and test modules there).
+ * Modules loaded through pytest_plugins are not looked at. */
 function candidateFiles(file: string, ctx: FixContext): string[] {
-  const modules = ctx.testModules?.() ?? [];
-  const folders = new Set<string>([""]);
-  for (const m of [file, ...modules]) for (const d of ancestors(m)) folders.add(d);
-  const conftests = [...folders].map((d) => (d ? `${d}/conftest.py` : "conftest.py"));
+  if (file !== "conftest.py" && !file.endsWith("/conftest.py")) return [file];
+  const dir = file.slice(0, Math.max(file.lastIndexOf("/"), 0));
+  const below = (d: string): boolean => dir === "" || d === dir || d.startsWith(`${dir}/`);
+  const modules = (ctx.testModules?.() ?? []).filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));
+  const folders = new Set<string>();
+  for (const m of modules) for (const d of ancestors(m)) if (below(d)) folders.add(d);
+  const conftests = [...folders].map((d) => `${d}/conftest.py`);
   return [...new Set([file, ...conftests, ...modules])];
 }

@@ -183,6 +183,18 @@ describe("fix edits", () => {
     assert.doesNotMatch(alone?.title ?? "", /function-scoped too/);
   });
 
+  it("transactional: a parameter with a default requests nothing, and fixtures that cannot see the narrowed one stay as they are", async () => {
+    const a = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture(scope="session")\ndef db(engine):\n    session = Session(bind=engine)\n    yield session\n\n\n@pytest.fixture(scope="session")\ndef cache(db=None):\n    return {}\n`;
+    const b = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture(scope="session")\ndef db(engine):\n    yield Session(bind=engine)\n\n\n@pytest.fixture(scope="session")\ndef admin(db):\n    return 1\n`;
+    const module = `import pytest\n\n\n@pytest.fixture(scope="module")\ndef seeded(db: Session):\n    return db\n\n\ndef test_a(seeded):\n    pass\n`;
+    const files: Record<string, string> = { "tests/a/conftest.py": a, "tests/b/conftest.py": b, "tests/a/test_a.py": module, "tests/b/test_b.py": module };
+    const c = cause("wide-fixture-scope", "tests/a/conftest.py", 6, "db", ["transactional-fixture"]);
+    const fix = await computeFix("transactional-fixture", c, { ...ctx(files), testModules: () => ["tests/a/test_a.py", "tests/b/test_b.py"] });
+    assert.ok(fix);
+    assert.match(fix.title, /, with seeded \(it requests it\) function-scoped too$/, "a typed parameter requests; cache(db=None) does not");
+    assert.deepEqual([...new Set(fix.edits.map((e) => e.file))].sort(), ["tests/a/conftest.py", "tests/a/test_a.py"], "tests/b sees its own db");
+  });
+
   it("transactional: a positional bind, a typed parameter, and no recipe while the SQLAlchemy version is unknown", async () => {
     const text = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture\ndef db(engine: Engine):\n    session = Session(engine)\n    yield session\n    session.close()\n`;
     const c = cause("test-commits", "conftest.py", 6, "t.py::x", ["transactional-fixture"]);
