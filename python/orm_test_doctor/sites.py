@@ -152,11 +152,7 @@ class Attribution:
         depth = 0
         while f is not None and depth < 200:
             code = f.f_code
-            if id(code) in passed:
-                f = f.f_back
-                depth += 1
-                continue
-            kind = codes.get(id(code)) or self._classify(code)
+            kind = None if id(code) in passed else codes.get(id(code)) or self._classify(code)
             if kind is None:
                 f = f.f_back
                 depth += 1

@@ -45,8 +45,8 @@ function requested(fn: Node): string[] {
 
 /**
  * The other fixtures that request `name` (the fixture at `file`:`row`, 0-based) with a scope wider
- * than function, and those that request them, each made function-scoped. They are looked for in
- * `file`, the test modules the context knows, and the conftest.py of their folders and above.
+ * than function, and those that request them, each made function-scoped. They are looked for where
+ * the narrowed fixture is seen (see candidateFiles).
  */
 export async function dependentScopeEdits(name: string, file: string, row: number, ctx: FixContext): Promise<{ edits: TextEdit[]; names: string[] }> {
   const files = candidateFiles(file, ctx);
