@@ -9,19 +9,20 @@ from .engines import hashable, is_unique_violation, plain, unique_sets
 from .sidereads import UNKNOWN
 
 
-class AfterTest:
-    def _handle_error(self, context):
-        from sqlalchemy import exc as sa_exc
+def _is_integrity_error(error):
+    """PEP 249's IntegrityError of whichever driver (sqlite3, psycopg2, pymysql, asyncpg's adapter)."""
+    return any(c.__name__ == "IntegrityError" for c in type(error).__mro__)
 
-        if self.test is None or not isinstance(getattr(context, "sqlalchemy_exception", None), sa_exc.IntegrityError):
-            return
-        if not is_unique_violation(getattr(context, "original_exception", None)):
+
+class AfterTest:
+    def _failed(self, ctx, error):
+        """A statement failed with the DBAPI's `error`: for a unique violation, the row it collided with."""
+        if self.test is None or not _is_integrity_error(error) or not is_unique_violation(error):
             return  # NOT NULL, FOREIGN KEY, CHECK: no row to collide with
-        ctx = context.execution_context
-        table = self._dml_table(ctx) if ctx is not None else None
+        table = self._dml_table(ctx)
         if table is None:
             return
-        info = self._engine(context.connection)
+        info = self._engine(ctx.root_connection)
         _, uniques, _ = unique_sets(table)
         seen = 0
         at = None  # where the failing statement came from (the victim's own call)
@@ -33,7 +34,7 @@ class AfterTest:
                 hit = self.index.get((info.id, table.name, joined, hashable(values)))
                 conflict = {"engine": info.id, "table": str(table.name), "columns": list(cols), "values": values}
                 if at is None:
-                    at = self.site.describe(sys._getframe(2), self.current)
+                    at = self.site.describe(sys._getframe(1), self.current)
                 conflict["at"] = {"by": at["by"], "frame": at["frame"]}
                 if hit is not None:
                     record, nodeid = hit

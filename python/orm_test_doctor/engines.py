@@ -10,6 +10,12 @@ def dbapi_of(conn):
     return getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
 
 
+def raw_connection(conn):
+    """The DBAPI connection behind what a dialect's do_commit/do_rollback is given: the pool's
+    proxy (from a Connection, or the pool's own reset on return), or a DBAPI connection itself."""
+    return getattr(conn, "dbapi_connection", None) or conn
+
+
 _UNIQUE_CACHE = {}
 
 

@@ -13,11 +13,12 @@ MAX_CHAIN = 20
 MAX_FRAMES = 60
 MAX_MESSAGE = 4000
 
-# Frames inside these packages are pytest's machinery, not the user's code.
+# Frames inside these packages are pytest's machinery, not the user's code; nor are this
+# plugin's own (the tracer's hooks.py sits between SQLAlchemy and the driver).
 _HIDDEN_DIRS = tuple(
     os.path.dirname(getattr(sys.modules.get(name), "__file__", None) or "/nonexistent/x") + os.sep
     for name in ("_pytest", "pluggy")
-)
+) + (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
 
 _DRIVER_DIALECT = {
     "sqlite3": "sqlite",

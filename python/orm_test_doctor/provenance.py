@@ -2,8 +2,8 @@
 the test that wrote them. Summarized per test (never a raw event stream) and attached to the
 test's teardown report, so it also travels from xdist workers to the controller.
 
-Listens to SQLAlchemy's class-level events (every Engine and Session, including ones created at
-import time before pytest started). Any error inside the tracer switches it off for the rest of
+Hears of statements and transactions from each dialect's own methods (hooks.py), every engine's,
+including ones created at import time before pytest started. Any error inside the tracer switches it off for the rest of
 the run and is reported once; it never changes a test's outcome."""
 
 import os
@@ -11,6 +11,7 @@ import sys
 
 from . import sidereads
 from .aftertest import AfterTest
+from .hooks import DialectHooks
 from .engines import EngineInfo, dbapi_of, hashable, plain, present, unique_sets
 from .sites import Attribution
 from .transactions import TransactionEvents
@@ -45,36 +46,13 @@ class Tracer(TransactionEvents, AfterTest):
     # --- lifecycle ----------------------------------------------------------------------------
 
     def install(self):
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-
-        self._listeners = []
-        # retval=True: SQLAlchemy would otherwise wrap the listener in one more call, per statement
-        guarded = self._guard_before(self._before_execute)
-        event.listen(Engine, "before_cursor_execute", guarded, retval=True)
-        self._listeners.append(("before_cursor_execute", guarded))
-        for name, fn in (
-            ("after_cursor_execute", self._after_execute),
-            ("handle_error", self._handle_error),
-            ("commit", self._commit),
-            ("rollback", self._rollback),
-            ("savepoint", self._savepoint),
-            ("rollback_savepoint", self._rollback_savepoint),
-            ("release_savepoint", self._release_savepoint),
-        ):
-            guarded = self._guard(fn)
-            event.listen(Engine, name, guarded)
-            self._listeners.append((name, guarded))
+        self.hooks = DialectHooks(self)
+        self.hooks.install()
 
     def uninstall(self):
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-
-        for name, fn in getattr(self, "_listeners", []):
-            try:
-                event.remove(Engine, name, fn)
-            except Exception:
-                pass
+        hooks = getattr(self, "hooks", None)
+        if hooks is not None:
+            hooks.uninstall()
         for info in self.engines.values():
             if info.reader is not None:
                 try:
@@ -82,30 +60,25 @@ class Tracer(TransactionEvents, AfterTest):
                 except Exception:
                     pass
 
-    def _guard(self, fn):
-        def guarded(*args, **kwargs):
-            if not self.enabled or self._busy:
-                return None
-            try:
-                fn(*args, **kwargs)
-            except Exception as exc:  # never break the user's run
-                self.fail(exc)
-            return None
+    # what the dialect hooks (hooks.py) call around each statement; never raising
 
-        return guarded
+    def before(self, statement, context):
+        try:
+            self._before_execute(context.root_connection, statement, context)
+        except Exception as exc:
+            self.fail(exc)
 
-    def _guard_before(self, fn):
-        """_guard for before_cursor_execute with retval=True: the statement goes on unchanged."""
+    def after(self, cursor, context):
+        try:
+            self._after_execute(context.root_connection, cursor, context)
+        except Exception as exc:
+            self.fail(exc)
 
-        def guarded(conn, cursor, statement, parameters, context, executemany):
-            if self.enabled and not self._busy:
-                try:
-                    fn(conn, cursor, statement, parameters, context, executemany)
-                except Exception as exc:  # never break the user's run
-                    self.fail(exc)
-            return statement, parameters
-
-        return guarded
+    def failed(self, context, error):
+        try:
+            self._failed(context, error)
+        except Exception as exc:
+            self.fail(exc)
 
     def fail(self, exc):
         self.enabled = False
@@ -128,7 +101,7 @@ class Tracer(TransactionEvents, AfterTest):
         if info is None or info.engine is not engine:
             info = self.engines[id(engine)] = EngineInfo("e%d" % (len(self.engines) + 1), engine)
             # where the run first used it: the fixture or module that binds the tests to it
-            site = self.site.describe(sys._getframe(3), self.current)
+            site = self.site.describe(sys._getframe(1), self.current)
             info.data["firstUse"] = {"by": site["by"], "frame": site["frame"], "nodeid": self.current[0] if self.current else None}
             self.new_engines.append(info.data)
             if info.data["dialect"] == "sqlite":
@@ -137,11 +110,11 @@ class Tracer(TransactionEvents, AfterTest):
             info.last_dbapi = dbapi_of(conn)
         return info
 
-    def _before_execute(self, conn, cursor, statement, parameters, context, executemany):
+    def _before_execute(self, conn, statement, context):
         info = self._engine(conn)
         if self.unresolved:
             self._resolve_pks()
-        if self.test is None or context is None:
+        if self.test is None:
             return
         table = self._dml_table(context)
         self._statement = (context, info, table)  # the same work for its after_cursor_execute
@@ -171,8 +144,8 @@ class Tracer(TransactionEvents, AfterTest):
         table = getattr(stmt, "table", None)
         return table if hasattr(table, "columns") else None
 
-    def _after_execute(self, conn, cursor, statement, parameters, context, executemany):
-        if self.test is None or context is None:
+    def _after_execute(self, conn, cursor, context):
+        if self.test is None:
             return
         seen, self._statement = self._statement, None
         if seen is not None and seen[0] is context:
@@ -189,7 +162,7 @@ class Tracer(TransactionEvents, AfterTest):
             info = self._engine(conn)
         rows = getattr(context, "compiled_parameters", None) or [{}]
         pk, uniques, pk_name = unique_sets(table)
-        site = self.site.describe(sys._getframe(2), self.current)
+        site = self.site.describe(sys._getframe(1), self.current)
         name = str(table.name)
         writes = self.test["writes"]
         group_key = (info.id, name, op, site["key"])

@@ -3,7 +3,7 @@ which a rollback undid, savepoints included (pysqlite's outermost SAVEPOINT with
 
 import sys
 
-from .engines import dbapi_of
+from .engines import dbapi_of, raw_connection
 
 
 class TransactionEvents:
@@ -12,12 +12,12 @@ class TransactionEvents:
             self.test["tx"][name] = self.test["tx"].get(name, 0) + 1
 
     def _end(self, conn, event, state):
-        """The outermost transaction ended: its open writes become `state`."""
-        self._engine(conn)
+        """The outermost transaction ended (`conn`: what the dialect's do_commit/do_rollback got):
+        its open writes become `state`."""
         if self.unresolved:
             self._resolve_pks()
         self._tx(event)
-        key = id(dbapi_of(conn))
+        key = id(raw_connection(conn))
         for record in self.pending.pop(key, []):
             self._settle(record, state)
         self.savepoints.pop(key, None)
@@ -37,7 +37,7 @@ class TransactionEvents:
         outermost = getattr(dbapi, "in_transaction", True) is False
         self.savepoints.setdefault(id(dbapi), []).append((name, len(self.pending.get(id(dbapi), [])), outermost))
         if outermost and self.test is not None and "outermostSavepoint" not in self.test["sites"]:
-            site = self.site.describe(sys._getframe(2), self.current)
+            site = self.site.describe(sys._getframe(1), self.current)
             self.test["sites"]["outermostSavepoint"] = {"by": site["by"], "frame": site["frame"]}
 
     def _pop_savepoint(self, conn, name):

@@ -1,6 +1,11 @@
 """Error data from real SQLAlchemy exceptions on SQLite (both SQLAlchemy 1.4 and 2.0)."""
 
+import re
+
+import pytest
 import sqlalchemy
+
+PYTEST_8 = int(pytest.__version__.split(".")[0]) >= 8
 
 MODELS = """
     import pytest
@@ -116,3 +121,16 @@ def test_chained_db_error(project):
 
 def test_sqlalchemy_version_is_the_stack_one():
     assert sqlalchemy.__version__.split(".")[0] in ("1", "2")
+
+
+def test_the_tracer_is_in_no_traceback_and_no_user_frame(project):
+    # its hooks sit between SQLAlchemy and the driver: on the stack of every database error
+    reports, res = _run(project, "-q", "--tb=long")
+    frames = reports["test_unique:call"]["error"]["frames"]
+    assert frames and not any("orm_test_doctor" in f["file"] for f in frames)
+    assert "sqlite3.IntegrityError" in res.stdout
+    for failure in re.split(r"\n_{3,} .* _{3,}\n", res.stdout):
+        # pytest 7 prints a chained exception's traceback unfiltered (SQLAlchemy's frames too);
+        # the exception reported is the last one of each failure
+        shown = failure if PYTEST_8 else failure.split("direct cause of the following exception:")[-1]
+        assert "hooks.py" not in shown

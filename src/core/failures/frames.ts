@@ -10,8 +10,8 @@ export interface UserFrameOptions {
 }
 
 // The standard library, generated code ("<string>") and the libraries whose frames are never the
-// user's; virtualenvs and installed packages are src/core/skip.ts's folders.
-const LIBRARY_RE = /[\\/]lib[\\/]python\d*(?:\.\d+)?[\\/]|[\\/](?:sqlalchemy|factory|_pytest|pytest|pluggy|flask_sqlalchemy|xdist|faker)[\\/]|^</;
+// user's (our own pytest plugin's too); virtualenvs and installed packages are src/core/skip.ts's folders.
+const LIBRARY_RE = /[\\/]lib[\\/]python\d*(?:\.\d+)?[\\/]|[\\/](?:sqlalchemy|factory|_pytest|pytest|pluggy|flask_sqlalchemy|xdist|faker|orm_test_doctor)[\\/]|^</;
 
 function norm(p: string): string {
   return p.replace(/\\/g, "/").replace(/\/+$/, "");

@@ -1,0 +1,141 @@
+"""Where the tracer (provenance.py) hears of statements and transactions: each dialect's own
+DBAPI-calling methods (do_execute, do_commit, do_savepoint, ...), wrapped on the dialect instance
+when its first statement runs after the tracer started.
+
+Why not SQLAlchemy's ConnectionEvents: one listener on Engine turns on the `_has_events` path of
+every Connection (a joined dispatch; before/after_execute, begin and engine_connect events for
+every statement and connection): 200 K instructions a test of the polluter bench on SQLAlchemy 2.0
+(four statements), where these hooks cost 150 K. DialectEvents are looked at only next to the
+cursor call; ours only finds dialects not yet wrapped (engines made at import time too: the
+listener is on the Dialect class)."""
+
+_EXECUTE = ("do_execute", "do_executemany", "do_execute_no_params")
+
+
+class DialectHooks:
+    def __init__(self, tracer):
+        self.t = tracer
+        self.wrapped = {}  # id(dialect) -> (dialect, names of the methods set on it)
+
+    def install(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine.interfaces import Dialect
+
+        self._listeners = []
+        for name in _EXECUTE:
+            event.listen(Dialect, name, self._discover)
+            self._listeners.append(name)
+
+    def uninstall(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine.interfaces import Dialect
+
+        for name in getattr(self, "_listeners", []):
+            try:
+                event.remove(Dialect, name, self._discover)
+            except Exception:
+                pass
+        for dialect, names in self.wrapped.values():
+            for name in names:
+                dialect.__dict__.pop(name, None)  # the class's method again
+        self.wrapped = {}
+
+    def _discover(self, cursor, statement, *rest):
+        """A DialectEvents listener: it never handles the statement (returns None), it wraps the
+        methods of a dialect seen for the first time, which SQLAlchemy then calls for this very
+        statement (it looks them up after its listeners ran)."""
+        context = rest[-1] if rest else None
+        dialect = getattr(context, "dialect", None)
+        t = self.t
+        if dialect is None or id(dialect) in self.wrapped or not t.enabled or t._busy:
+            return None
+        try:
+            self.wrap(dialect)
+            if statement[:10].upper() == "SAVEPOINT ":
+                # its do_savepoint ran before this wrap: what it would have been told
+                t._savepoint(context.root_connection, statement[10:].strip())
+        except Exception as exc:  # never break the user's run
+            t.fail(exc)
+        return None
+
+    def wrap(self, dialect):
+        t = self.t
+        names = []
+        self.wrapped[id(dialect)] = (dialect, names)
+        for name in _EXECUTE:
+            make = _no_params_wrapper if name == "do_execute_no_params" else _execute_wrapper
+            setattr(dialect, name, make(t, getattr(dialect, name)))
+            names.append(name)
+        # commit, rollback, release and rollback-to once done; a savepoint before it is sent
+        # (pysqlite: whether a transaction was open decides if it is the outermost one)
+        for name, handler, first in (
+            ("do_commit", t._commit, False),
+            ("do_rollback", t._rollback, False),
+            ("do_savepoint", t._savepoint, True),
+            ("do_release_savepoint", t._release_savepoint, False),
+            ("do_rollback_to_savepoint", t._rollback_savepoint, False),
+        ):
+            setattr(dialect, name, _tx_wrapper(t, getattr(dialect, name), handler, first))
+            names.append(name)
+
+
+def _execute_wrapper(t, call):
+    """do_execute or do_executemany (cursor, statement, parameters, context=None)."""
+
+    def wrapper(cursor, statement, parameters, context=None):
+        __tracebackhide__ = True  # not in the user's tracebacks (pytest hides such frames)
+        if context is None or not t.enabled or t._busy:
+            return call(cursor, statement, parameters, context)
+        t.before(statement, context)
+        try:
+            result = call(cursor, statement, parameters, context)
+        except BaseException as exc:
+            t.failed(context, exc)
+            raise
+        t.after(cursor, context)
+        return result
+
+    return wrapper
+
+
+def _no_params_wrapper(t, call):
+    """do_execute_no_params(cursor, statement, context=None)."""
+
+    def wrapper(cursor, statement, context=None):
+        __tracebackhide__ = True
+        if context is None or not t.enabled or t._busy:
+            return call(cursor, statement, context)
+        t.before(statement, context)
+        try:
+            result = call(cursor, statement, context)
+        except BaseException as exc:
+            t.failed(context, exc)
+            raise
+        t.after(cursor, context)
+        return result
+
+    return wrapper
+
+
+def _tx_wrapper(t, call, handler, first):
+    """do_commit/do_rollback(connection) and the savepoint ones (connection, name)."""
+
+    def wrapper(conn, *args):
+        __tracebackhide__ = True
+        if not t.enabled or t._busy:
+            return call(conn, *args)
+        if first:
+            _safely(t, handler, conn, args)
+            return call(conn, *args)
+        result = call(conn, *args)
+        _safely(t, handler, conn, args)
+        return result
+
+    return wrapper
+
+
+def _safely(t, handler, conn, args):
+    try:
+        handler(conn, *args)
+    except Exception as exc:  # never break the user's run
+        t.fail(exc)
