@@ -13,7 +13,10 @@ def dbapi_of(conn):
 def raw_connection(conn):
     """The DBAPI connection behind what a dialect's do_commit/do_rollback is given: the pool's
     proxy (from a Connection, or the pool's own reset on return), or a DBAPI connection itself."""
-    return getattr(conn, "dbapi_connection", None) or conn
+    raw = getattr(conn, "dbapi_connection", None)
+    if raw is None and type(conn).__name__ == "_ConnectionFairy":
+        raw = getattr(conn, "connection", None)  # SQLAlchemy 1.4 before .dbapi_connection
+    return raw or conn
 
 
 _UNIQUE_CACHE = {}

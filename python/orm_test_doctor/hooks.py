@@ -7,9 +7,14 @@ every Connection (a joined dispatch; before/after_execute, begin and engine_conn
 every statement and connection): 200 K instructions a test of the polluter bench on SQLAlchemy 2.0
 (four statements), where these hooks cost 150 K. DialectEvents are looked at only next to the
 cursor call; ours only finds dialects not yet wrapped (engines made at import time too: the
-listener is on the Dialect class)."""
+listener is on the Dialect class). A statement that a user's own do_execute listener runs itself
+(returning True) never reaches the dialect's method, so it is not traced."""
+
+import sys
 
 _EXECUTE = ("do_execute", "do_executemany", "do_execute_no_params")
+_CONNECTION_CALLERS = frozenset(("_commit_impl", "_rollback_impl"))
+_MISSING = object()
 
 
 class DialectHooks:
@@ -35,9 +40,14 @@ class DialectHooks:
                 event.remove(Dialect, name, self._discover)
             except Exception:
                 pass
-        for dialect, names in self.wrapped.values():
-            for name in names:
-                dialect.__dict__.pop(name, None)  # the class's method again
+        for dialect, replaced in self.wrapped.values():
+            for name, before, wrapper in replaced:
+                if dialect.__dict__.get(name) is not wrapper:
+                    continue  # wrapped again since (another tracer, the user): theirs now
+                if before is _MISSING:
+                    del dialect.__dict__[name]  # the class's method again
+                else:
+                    dialect.__dict__[name] = before  # an instance override made before ours
         self.wrapped = {}
 
     def _discover(self, cursor, statement, *rest):
@@ -60,23 +70,26 @@ class DialectHooks:
 
     def wrap(self, dialect):
         t = self.t
-        names = []
-        self.wrapped[id(dialect)] = (dialect, names)
+        replaced = []  # (name, what the instance had before, our wrapper)
+        self.wrapped[id(dialect)] = (dialect, replaced)
+
+        def put(name, wrapper):
+            replaced.append((name, dialect.__dict__.get(name, _MISSING), wrapper))
+            setattr(dialect, name, wrapper)
+
         for name in _EXECUTE:
             make = _no_params_wrapper if name == "do_execute_no_params" else _execute_wrapper
-            setattr(dialect, name, make(t, getattr(dialect, name)))
-            names.append(name)
+            put(name, make(t, getattr(dialect, name)))
         # commit, rollback, release and rollback-to once done; a savepoint before it is sent
         # (pysqlite: whether a transaction was open decides if it is the outermost one)
-        for name, handler, first in (
-            ("do_commit", t._commit, False),
-            ("do_rollback", t._rollback, False),
-            ("do_savepoint", t._savepoint, True),
-            ("do_release_savepoint", t._release_savepoint, False),
-            ("do_rollback_to_savepoint", t._rollback_savepoint, False),
+        for name, handler, first, named in (
+            ("do_commit", t._commit, False, False),
+            ("do_rollback", t._rollback, False, False),
+            ("do_savepoint", t._savepoint, True, True),
+            ("do_release_savepoint", t._release_savepoint, False, True),
+            ("do_rollback_to_savepoint", t._rollback_savepoint, False, True),
         ):
-            setattr(dialect, name, _tx_wrapper(t, getattr(dialect, name), handler, first))
-            names.append(name)
+            put(name, _tx_wrapper(t, getattr(dialect, name), handler, first, named))
 
 
 def _execute_wrapper(t, call):
@@ -117,25 +130,31 @@ def _no_params_wrapper(t, call):
     return wrapper
 
 
-def _tx_wrapper(t, call, handler, first):
+def _tx_wrapper(t, call, handler, first, named):
     """do_commit/do_rollback(connection) and the savepoint ones (connection, name)."""
 
-    def wrapper(conn, *args):
+    def wrapper(*args, **kwargs):
         __tracebackhide__ = True
         if not t.enabled or t._busy:
-            return call(conn, *args)
+            return call(*args, **kwargs)
         if first:
-            _safely(t, handler, conn, args)
-            return call(conn, *args)
-        result = call(conn, *args)
-        _safely(t, handler, conn, args)
+            _safely(t, handler, named, args, kwargs, None)
+            return call(*args, **kwargs)
+        result = call(*args, **kwargs)
+        # a Connection's own commit or rollback counts as one; the pool's reset on return
+        # and a first connect's rollback settle the rows all the same
+        _safely(t, handler, named, args, kwargs, None if named else sys._getframe(1).f_code.co_name in _CONNECTION_CALLERS)
         return result
 
     return wrapper
 
 
-def _safely(t, handler, conn, args):
+def _safely(t, handler, named, args, kwargs, counted):
     try:
-        handler(conn, *args)
+        conn = args[0] if args else kwargs.get("connection", kwargs.get("dbapi_connection"))
+        if named:
+            handler(conn, args[1] if len(args) > 1 else kwargs.get("name"))
+        else:
+            handler(conn, counted)
     except Exception as exc:  # never break the user's run
         t.fail(exc)

@@ -11,22 +11,23 @@ class TransactionEvents:
         if self.test is not None:
             self.test["tx"][name] = self.test["tx"].get(name, 0) + 1
 
-    def _end(self, conn, event, state):
+    def _end(self, conn, event, state, counted):
         """The outermost transaction ended (`conn`: what the dialect's do_commit/do_rollback got):
-        its open writes become `state`."""
+        its open writes become `state`. `counted`: a Connection's own, not the pool's reset."""
         if self.unresolved:
             self._resolve_pks()
-        self._tx(event)
+        if counted:
+            self._tx(event)
         key = id(raw_connection(conn))
         for record in self.pending.pop(key, []):
             self._settle(record, state)
         self.savepoints.pop(key, None)
 
-    def _commit(self, conn):
-        self._end(conn, "commit", "committed")
+    def _commit(self, conn, counted=True):
+        self._end(conn, "commit", "committed", counted)
 
-    def _rollback(self, conn):
-        self._end(conn, "rollback", "rolledBack")
+    def _rollback(self, conn, counted=True):
+        self._end(conn, "rollback", "rolledBack", counted)
 
     def _savepoint(self, conn, name):
         self._engine(conn)

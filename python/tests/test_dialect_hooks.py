@@ -63,3 +63,24 @@ def test_uninstall_gives_the_dialect_its_own_methods_back(file_engine, tmp_path)
     with file_engine.connect() as conn:
         conn.execute(Note.__table__.insert(), {"body": "unheard"})
     assert "writes" not in t.summary()
+
+
+def test_nested_tracers_and_a_users_own_override_survive_an_uninstall(file_engine, tmp_path):
+    mine = file_engine.dialect.do_commit  # the user's instance override, made before any tracer
+    file_engine.dialect.do_commit = mine
+    outer, inner = Tracer(str(tmp_path)), Tracer(str(tmp_path))
+    outer.install()
+    inner.install()  # a pytester run inside a traced run, say
+    with file_engine.connect() as conn:
+        conn.execute(text("select 1"))
+    inner.uninstall()
+    outer.start("test_x.py::test_x", "call")
+    with file_engine.connect() as conn:
+        conn.execute(Note.__table__.insert(), {"body": "heard"})
+        # keyword arguments reach the dialect's method as they would without us
+        file_engine.dialect.do_commit(dbapi_connection=conn.connection.dbapi_connection)
+    summary = outer.summary()
+    assert outer.warning is None
+    assert [w["count"] for w in summary["writes"]] == [1]
+    outer.uninstall()
+    assert file_engine.dialect.__dict__["do_commit"] is mine

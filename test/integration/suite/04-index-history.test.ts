@@ -34,7 +34,8 @@ describe("project index and run history in the extension", () => {
   });
 
   describe("a damaged or locked store", () => {
-    const HOLD_LOCK = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('PRAGMA locking_mode = EXCLUSIVE')\nc.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.read()\nc.execute('COMMIT')\n";
+    // waits up to 30 s for the extension's own readers of the last run (a loaded machine slows them)
+    const HOLD_LOCK = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\nc.execute('PRAGMA locking_mode = EXCLUSIVE')\nc.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.read()\nc.execute('COMMIT')\n";
     const RENAME = "tests/test_profile.py::test_rename_user";
 
     /** Runs commit_factory, collecting what the history told the user meanwhile. */
