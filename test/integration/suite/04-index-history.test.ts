@@ -34,8 +34,7 @@ describe("project index and run history in the extension", () => {
   });
 
   describe("a damaged or locked store", () => {
-    // waits up to 30 s for the extension's own readers of the last run (a loaded machine slows them)
-    const HOLD_LOCK = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\nc.execute('PRAGMA locking_mode = EXCLUSIVE')\nc.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.read()\nc.execute('COMMIT')\n";
+    const HOLD_LOCK = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=2)\nc.execute('PRAGMA locking_mode = EXCLUSIVE')\nc.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.read()\nc.execute('COMMIT')\n";
     const RENAME = "tests/test_profile.py::test_rename_user";
 
     /** Runs commit_factory, collecting what the history told the user meanwhile. */
@@ -90,15 +89,25 @@ describe("project index and run history in the extension", () => {
       const h = a.explorer.history;
       const before = await runsRecorded();
       const asideBefore = corruptFiles(h.file);
-      await h.reopen();
       // another process in the middle of a long write (a second window, a backup tool); one in
-      // this process would share SQLite's locks with the extension
-      const other = spawn("/usr/bin/python3", ["-c", HOLD_LOCK, h.file], { stdio: ["pipe", "pipe", "inherit"] });
+      // this process would share SQLite's locks with the extension. Its exclusive lock needs the
+      // file closed everywhere: a reader of the last run (a view refreshing) can still have it
+      // open, so it tries again, the store closed anew each time.
+      const holdLock = async () => {
+        for (let attempt = 1; ; attempt++) {
+          await h.reopen();
+          const child = spawn("/usr/bin/python3", ["-c", HOLD_LOCK, h.file], { stdio: ["pipe", "pipe", "inherit"] });
+          const locked = await new Promise<boolean>((resolve) => {
+            child.stdout.once("data", () => resolve(true));
+            child.once("exit", () => resolve(false));
+          });
+          if (locked) return child;
+          assert.ok(attempt < 20, "the lock holder got its lock within 20 tries");
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      };
+      const other = await holdLock();
       try {
-        await new Promise<void>((resolve, reject) => {
-          other.stdout.once("data", () => resolve());
-          other.once("exit", (code) => reject(new Error(`the lock holder exited with ${code}`)));
-        });
         const { outcome, notices } = await runCollecting();
         assert.equal(outcome, "failed", "the run went on");
         assert.equal(notices.filter((n) => n.shown).length, 1, `the user is told once: ${JSON.stringify(notices)}`);
