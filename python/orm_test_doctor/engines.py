@@ -5,9 +5,8 @@ and values made plain enough to compare, hash and send."""
 import os
 
 def dbapi_of(conn):
-    """The DBAPI connection under a SQLAlchemy Connection (1.4: .connection, 2.0: .dbapi_connection)."""
-    fairy = conn.connection
-    return getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+    """The DBAPI connection under a SQLAlchemy Connection (its .connection is the pool's proxy)."""
+    return raw_connection(conn.connection)
 
 
 def raw_connection(conn):

@@ -12,7 +12,8 @@ listener is on the Dialect class). A statement that a user's own do_execute list
 
 import sys
 
-_EXECUTE = ("do_execute", "do_executemany", "do_execute_no_params")
+# each execute method, and where its context is among the arguments after cursor and statement
+_EXECUTE = (("do_execute", 1), ("do_executemany", 1), ("do_execute_no_params", 0))
 _CONNECTION_CALLERS = frozenset(("_commit_impl", "_rollback_impl"))
 _MISSING = object()
 
@@ -20,26 +21,27 @@ _MISSING = object()
 class DialectHooks:
     def __init__(self, tracer):
         self.t = tracer
-        self.wrapped = {}  # id(dialect) -> (dialect, names of the methods set on it)
+        self.wrapped = {}  # id(dialect) -> (dialect, [(name, what the instance had, our wrapper)])
+        self.installed = False
 
     def install(self):
         from sqlalchemy import event
         from sqlalchemy.engine.interfaces import Dialect
 
-        self._listeners = []
-        for name in _EXECUTE:
+        self.installed = True  # before: a failure halfway leaves listeners uninstall must remove
+        for name, _ in _EXECUTE:
             event.listen(Dialect, name, self._discover)
-            self._listeners.append(name)
 
     def uninstall(self):
         from sqlalchemy import event
         from sqlalchemy.engine.interfaces import Dialect
 
-        for name in getattr(self, "_listeners", []):
+        for name, _ in _EXECUTE if self.installed else ():
             try:
                 event.remove(Dialect, name, self._discover)
             except Exception:
                 pass
+        self.installed = False
         for dialect, replaced in self.wrapped.values():
             for name, before, wrapper in replaced:
                 if dialect.__dict__.get(name) is not wrapper:
@@ -70,16 +72,15 @@ class DialectHooks:
 
     def wrap(self, dialect):
         t = self.t
-        replaced = []  # (name, what the instance had before, our wrapper)
+        replaced = []
         self.wrapped[id(dialect)] = (dialect, replaced)
 
         def put(name, wrapper):
             replaced.append((name, dialect.__dict__.get(name, _MISSING), wrapper))
             setattr(dialect, name, wrapper)
 
-        for name in _EXECUTE:
-            make = _no_params_wrapper if name == "do_execute_no_params" else _execute_wrapper
-            put(name, make(t, getattr(dialect, name)))
+        for name, at in _EXECUTE:
+            put(name, _execute_wrapper(t, getattr(dialect, name), at))
         # commit, rollback, release and rollback-to once done; a savepoint before it is sent
         # (pysqlite: whether a transaction was open decides if it is the outermost one)
         for name, handler, first, named in (
@@ -92,35 +93,18 @@ class DialectHooks:
             put(name, _tx_wrapper(t, getattr(dialect, name), handler, first, named))
 
 
-def _execute_wrapper(t, call):
-    """do_execute or do_executemany (cursor, statement, parameters, context=None)."""
+def _execute_wrapper(t, call, at):
+    """do_execute and do_executemany (cursor, statement, parameters, context=None): the context
+    is rest[1]; do_execute_no_params (cursor, statement, context=None): rest[0]."""
 
-    def wrapper(cursor, statement, parameters, context=None):
+    def wrapper(cursor, statement, *rest, **kwargs):
         __tracebackhide__ = True  # not in the user's tracebacks (pytest hides such frames)
+        context = rest[at] if len(rest) > at else kwargs.get("context")
         if context is None or not t.enabled or t._busy:
-            return call(cursor, statement, parameters, context)
+            return call(cursor, statement, *rest, **kwargs)
         t.before(statement, context)
         try:
-            result = call(cursor, statement, parameters, context)
-        except BaseException as exc:
-            t.failed(context, exc)
-            raise
-        t.after(cursor, context)
-        return result
-
-    return wrapper
-
-
-def _no_params_wrapper(t, call):
-    """do_execute_no_params(cursor, statement, context=None)."""
-
-    def wrapper(cursor, statement, context=None):
-        __tracebackhide__ = True
-        if context is None or not t.enabled or t._busy:
-            return call(cursor, statement, context)
-        t.before(statement, context)
-        try:
-            result = call(cursor, statement, context)
+            result = call(cursor, statement, *rest, **kwargs)
         except BaseException as exc:
             t.failed(context, exc)
             raise

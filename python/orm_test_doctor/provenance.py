@@ -3,16 +3,16 @@ the test that wrote them. Summarized per test (never a raw event stream) and att
 test's teardown report, so it also travels from xdist workers to the controller.
 
 Hears of statements and transactions from each dialect's own methods (hooks.py), every engine's,
-including ones created at import time before pytest started. Any error inside the tracer switches it off for the rest of
-the run and is reported once; it never changes a test's outcome."""
+including ones created at import time before pytest started. Any error inside the tracer switches
+it off for the rest of the run and is reported once; it never changes a test's outcome."""
 
 import os
 import sys
 
 from . import sidereads
 from .aftertest import AfterTest
-from .hooks import DialectHooks
 from .engines import EngineInfo, dbapi_of, hashable, plain, present, unique_sets
+from .hooks import DialectHooks
 from .sites import Attribution
 from .transactions import TransactionEvents
 

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import Column, Integer, String, create_engine, text
 from sqlalchemy.orm import declarative_base
 
-from orm_test_doctor.hooks import _EXECUTE
 from orm_test_doctor.provenance import Tracer
 
 Base = declarative_base()
+WRAPPED = {"do_execute", "do_executemany", "do_execute_no_params", "do_commit", "do_rollback", "do_savepoint"}
 
 
 class Note(Base):
@@ -55,10 +55,10 @@ def test_uninstall_gives_the_dialect_its_own_methods_back(file_engine, tmp_path)
     t.install()
     with file_engine.connect() as conn:
         conn.execute(text("select 1"))
-    wrapped = set(file_engine.dialect.__dict__) & {*_EXECUTE, "do_commit", "do_rollback", "do_savepoint"}
-    assert wrapped == {*_EXECUTE, "do_commit", "do_rollback", "do_savepoint"}
+    wrapped = set(file_engine.dialect.__dict__) & WRAPPED
+    assert wrapped == WRAPPED
     t.uninstall()
-    assert not set(file_engine.dialect.__dict__) & {*_EXECUTE, "do_commit", "do_rollback", "do_savepoint"}
+    assert not set(file_engine.dialect.__dict__) & WRAPPED
     t.start("test_x.py::test_x", "call")
     with file_engine.connect() as conn:
         conn.execute(Note.__table__.insert(), {"body": "unheard"})
