@@ -42,6 +42,8 @@ interface Run {
   ms: number;
   cpuMs: number;
   rssKb: number;
+  /** ours only: pytest's own run, spawn to exit, as the runner timed it (the document's durationMs) */
+  pytestMs?: number;
 }
 
 interface Row {
@@ -98,7 +100,7 @@ async function oursRun(suite: PollutedSuite, env: Record<string, string>, rssFil
   if (!want.every((w) => causes.includes(w)) || (!trace && causes.length > 0)) {
     throw new BenchFailure(`diagnose${trace ? "" : " --no-trace"}: causes ${JSON.stringify(causes)}, wanted ${JSON.stringify(want)}`);
   }
-  return run;
+  return { ...run, pytestMs: doc.summary.durationMs };
 }
 
 async function baseline(suite: PollutedSuite, stack: Record<string, string | undefined>, env: Record<string, string>, rssFile: string, search: boolean): Promise<{ plain: Run; bisect?: BisectResult }> {
@@ -126,7 +128,7 @@ async function benchOne(stackName: string, suite: PollutedSuite, reps: number, m
       if (which === "ours") {
         const o = await oursRun(suite, env, rssFile);
         row.ours.push(o);
-        console.log(`  rep ${rep + 1} ours:  ${s(o.ms)} s (cpu ${s(o.cpuMs)} s, rss ${mb(o.rssKb)} MB)  load ${load}`);
+        console.log(`  rep ${rep + 1} ours:  ${s(o.ms)} s (pytest ${s(o.pytestMs ?? NaN)} s, cpu ${s(o.cpuMs)} s, rss ${mb(o.rssKb)} MB)  load ${load}`);
       } else {
         const b = await baseline(suite, stack, env, rssFile, rep === 0 || !BISECT_ONCE);
         row.plain.push(b.plain);
@@ -144,19 +146,24 @@ async function benchOne(stackName: string, suite: PollutedSuite, reps: number, m
 }
 
 function report(rows: Row[]): void {
-  // best: the fastest of each side; on a shared machine noise only ever adds time
+  // best: the fastest of each side (on a shared machine noise only ever adds time); paired: the
+  // median of each repetition's ours/plain, the two run back to back; pytest: the traced pytest
+  // alone (spawn to exit) against plain, so ours/plain splits into the tracer and Node's part
   console.log("\n== culprit named (medians; wall seconds; cpu = user+sys of the process tree) ==");
-  console.log("stack   tests reps   plain    ours  ours/plain (cpu)  (best)   bisect runs  bisect/plain  plain+bisect");
+  console.log("stack   tests reps   plain    ours  ours/plain (cpu)  (best) (paired)  pytest/plain   bisect runs  bisect/plain  plain+bisect");
   for (const r of rows) {
     const p = median(r.plain.map((x) => x.ms));
     const o = median(r.ours.map((x) => x.ms));
     const cpu = median(r.ours.map((x) => x.cpuMs)) / median(r.plain.map((x) => x.cpuMs));
     const best = Math.min(...r.ours.map((x) => x.ms)) / Math.min(...r.plain.map((x) => x.ms));
+    const paired = median(r.ours.map((x, i) => x.ms / r.plain[i]!.ms));
+    const traced = median(r.ours.map((x) => x.pytestMs ?? NaN)) / p;
     const b = median(r.bisect.map((x) => x.ms));
     const runs = median(r.bisect.map((x) => x.runs));
     console.log(
       `${r.stack.padEnd(7)} ${String(r.size).padStart(5)} ${String(r.plain.length).padStart(4)} ${s(p).padStart(7)} ${s(o).padStart(7)} ` +
-        `${(o / p).toFixed(2).padStart(10)}x (${cpu.toFixed(2)}x) ${best.toFixed(2).padStart(6)}x ${s(b).padStart(8)} ${String(runs).padStart(4)} ${(b / p).toFixed(1).padStart(12)}x ${s(p + b).padStart(13)}`,
+        `${(o / p).toFixed(2).padStart(10)}x (${cpu.toFixed(2)}x) ${best.toFixed(2).padStart(6)}x ${paired.toFixed(2).padStart(7)}x ${traced.toFixed(2).padStart(13)}x ` +
+        `${s(b).padStart(8)} ${String(runs).padStart(4)} ${(b / p).toFixed(1).padStart(12)}x ${s(p + b).padStart(13)}`,
     );
   }
   const mem = rows.filter((r) => r.untraced);
