@@ -3,7 +3,7 @@
 // requests those, is narrowed with it.
 import type { FixContext, TextEdit } from "./model";
 import { ancestors } from "./persistence";
-import { decorators, isFixture, keyword, named, stringParts, type Node, walk, withTree } from "./syntax";
+import { decorators, isFixture, keyword, named, parameterNames, stringParts, type Node, walk, withTree } from "./syntax";
 import { edit } from "./text";
 
 /** `@pytest.fixture(scope="session")` → the default scope; nothing when it is function already. */
@@ -36,20 +36,13 @@ export function fixtureName(fn: Node): string {
   return fn.childForFieldName("name")?.text ?? "";
 }
 
-/** The fixtures a fixture function requests: pytest passes none to a parameter with a default. */
-function requested(fn: Node): string[] {
-  return named(fn.childForFieldName("parameters"))
-    .filter((p) => p.type === "identifier" || p.type === "typed_parameter")
-    .map((p) => (p.type === "identifier" ? p.text : (named(p).find((c) => c.type === "identifier")?.text ?? "")));
-}
-
 /**
  * The other fixtures that request `name` (the fixture at `file`:`row`, 0-based) with a scope wider
  * than function, and those that request them, each made function-scoped. They are looked for where
  * the narrowed fixture is seen (see candidateFiles).
  */
 export async function dependentScopeEdits(name: string, file: string, row: number, ctx: FixContext): Promise<{ edits: TextEdit[]; names: string[] }> {
-  const files = candidateFiles(file, ctx);
+  const files = await candidateFiles(file, ctx);
   const wanted = new Set([name]);
   const narrowed = new Set([`${file}:${row}`]);
   const edits: TextEdit[] = [];
@@ -64,7 +57,7 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
         const out: Array<{ name: string; row: number; edits: TextEdit[] }> = [];
         for (const n of walk(root)) {
           if (n.type !== "function_definition" || !isFixture(n) || narrowed.has(`${f}:${n.startPosition.row}`)) continue;
-          if (!requested(n).some((p) => wanted.has(p))) continue;
+          if (!parameterNames(n, "fixtures").some((p) => wanted.has(p))) continue;
           const e = scopeEdits(f, text, n);
           if (e.length) out.push({ name: fixtureName(n), row: n.startPosition.row, edits: e });
         }
@@ -87,15 +80,58 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
 const SCOPE_RE = /\bscope\s*=/;
 
 /** The files whose fixtures can request the one in `file`: a test module's fixture is its own;
- * a conftest.py's is seen from its folder down (the conftest.py files and test modules there).
- * Modules loaded through pytest_plugins are not looked at. */
-function candidateFiles(file: string, ctx: FixContext): string[] {
-  if (file !== "conftest.py" && !file.endsWith("/conftest.py")) return [file];
-  const dir = file.slice(0, Math.max(file.lastIndexOf("/"), 0));
+ * a conftest.py's is seen from its folder down (the conftest.py files and test modules there);
+ * a pytest_plugins module's is seen everywhere. Fixtures of pytest_plugins modules, which are seen
+ * everywhere, may request a conftest.py's too. */
+async function candidateFiles(file: string, ctx: FixContext): Promise<string[]> {
+  const all = ctx.testModules?.() ?? [];
+  const allFolders = new Set(all.flatMap(ancestors));
+  const plugins = await pluginModules(["conftest.py", ...[...allFolders].map((d) => `${d}/conftest.py`)], ctx);
+  const isPlugin = plugins.includes(file);
+  if (!isPlugin && file !== "conftest.py" && !file.endsWith("/conftest.py")) return [file];
+  const dir = isPlugin ? "" : file.slice(0, Math.max(file.lastIndexOf("/"), 0));
   const below = (d: string): boolean => dir === "" || d === dir || d.startsWith(`${dir}/`);
-  const modules = (ctx.testModules?.() ?? []).filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));
-  const folders = new Set<string>();
-  for (const m of modules) for (const d of ancestors(m)) if (below(d)) folders.add(d);
-  const conftests = [...folders].map((d) => `${d}/conftest.py`);
-  return [...new Set([file, ...conftests, ...modules])];
+  const modules = all.filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));
+  const conftests = [...allFolders].filter(below).map((d) => `${d}/conftest.py`);
+  if (dir === "") conftests.unshift("conftest.py");
+  return [...new Set([file, ...conftests, ...modules, ...plugins])];
+}
+
+/** The modules `files` load with pytest_plugins (a string, or a list or tuple of strings), and
+ * those they load in turn, as project files: a dotted name is looked for beside the file that
+ * names it and in each folder above (where pytest's default import mode puts a conftest.py's
+ * folder on sys.path); names found nowhere (installed packages) are left out. Read from the files'
+ * current text, as the fix's edits are (the project index may not have an editor's unsaved text). */
+async function pluginModules(files: readonly string[], ctx: FixContext): Promise<string[]> {
+  const out: string[] = [];
+  const queue = [...new Set(files)];
+  for (let i = 0; i < queue.length; i++) {
+    const f = queue[i]!;
+    const text = ctx.read(f);
+    if (text === undefined || !text.includes("pytest_plugins")) continue;
+    const names = await withTree(text, (root) => {
+      const found: string[] = [];
+      for (const st of named(root)) {
+        const a = st.type === "expression_statement" ? st.namedChild(0) : null;
+        if (a?.type !== "assignment" || a.childForFieldName("left")?.text !== "pytest_plugins") continue;
+        const right = a.childForFieldName("right");
+        const strings = right?.type === "string" ? [right] : named(right).filter((n) => n.type === "string");
+        for (const n of strings) {
+          const content = stringParts(n)?.content;
+          if (content !== undefined && /^[\w.]+$/.test(content)) found.push(content);
+        }
+      }
+      return found;
+    });
+    for (const name of names) {
+      const rel = name.replace(/\./g, "/");
+      const at = (d: string): string[] => [`${d ? `${d}/` : ""}${rel}.py`, `${d ? `${d}/` : ""}${rel}/__init__.py`];
+      const hit = [...ancestors(f), ""].flatMap(at).find((c) => ctx.read(c) !== undefined);
+      if (hit !== undefined && !queue.includes(hit)) {
+        queue.push(hit);
+        out.push(hit);
+      }
+    }
+  }
+  return out;
 }

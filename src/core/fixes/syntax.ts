@@ -19,6 +19,14 @@ export function named(n: Node | null | undefined): Node[] {
   return (n?.namedChildren ?? []).filter((c): c is Node => c !== null);
 }
 
+/** A function's parameter names; "fixtures": only those pytest fills with a fixture (no default,
+ * no `*args` / `**kwargs`). */
+export function parameterNames(def: Node, which: "all" | "fixtures" = "all"): string[] {
+  return named(def.childForFieldName("parameters"))
+    .filter((p) => which === "all" || p.type === "identifier" || p.type === "typed_parameter")
+    .map((p) => (p.type === "identifier" ? p.text : (named(p).find((c) => c.type === "identifier")?.text ?? "")));
+}
+
 export function nameOf(def: Node): string {
   return def.childForFieldName("name")?.text ?? "";
 }

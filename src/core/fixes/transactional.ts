@@ -9,7 +9,7 @@ import { appendArguments, engineAssignment, firstArg, pysqliteEdits, urlKind } f
 import type { Fix, FixContext, TextEdit } from "./model";
 import { ancestors } from "./persistence";
 import { dependentScopeEdits, fixtureName, scopeEdits } from "./scope";
-import { assignment, body, calleeName, definition, imported, isFixture, keyword, named, type Node, walk, withTree } from "./syntax";
+import { assignment, body, calleeName, definition, imported, isFixture, keyword, named, parameterNames, type Node, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 
 const PREFERRED = /^(db|session|db_session|dbsession|database)$/;
@@ -62,7 +62,7 @@ function plan(root: Node, text: string, file: string, cause: Cause, version: str
   // `Session(engine)`: a positional bind (never a session factory given to scoped_session)
   const positionalBind = !configure && positional?.type === "identifier" && /engine|conn|bind/i.test(positional.text) ? positional : undefined;
   const bind = keyword(bindCall, "bind")?.childForFieldName("value") ?? positionalBind;
-  const params = named(fn.childForFieldName("parameters")).map((p) => (p.type === "identifier" ? p.text : named(p).find((c) => c.type === "identifier")?.text ?? ""));
+  const params = parameterNames(fn);
   const engine = bind?.text ?? params.find((p) => /engine/i.test(p)) ?? (/^\w+$/.test(callee) ? `${callee}.kw["bind"]` : undefined);
   if (!engine) return undefined;
   if (!version) return undefined; // the recipe differs between 1.4 and 2.0: never guess

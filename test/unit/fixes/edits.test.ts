@@ -195,6 +195,35 @@ describe("fix edits", () => {
     assert.deepEqual([...new Set(fix.edits.map((e) => e.file))].sort(), ["tests/a/conftest.py", "tests/a/test_a.py"], "tests/b sees its own db");
   });
 
+  it("transactional: fixtures in pytest_plugins modules request the narrowed one, and a narrowed one in such a module is seen everywhere", async () => {
+    const db = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture(scope="session")\ndef db(engine):\n    session = Session(bind=engine)\n    yield session\n`;
+    const seeds = `import pytest\n\n\n@pytest.fixture(scope="session")\ndef seeded(db):\n    return db\n`;
+    const more = `import pytest\n\n\n@pytest.fixture(scope="module")\ndef more(seeded):\n    return seeded\n`;
+    const module = `import pytest\n\n\n@pytest.fixture(scope="module")\ndef local(db):\n    return db\n\n\ndef test_a(local, more):\n    pass\n`;
+    const testModules = (): string[] => ["tests/test_a.py"];
+    // the narrowed fixture in conftest.py; a plugin module (named beside the conftest, loading another in turn) requests it
+    const one: Record<string, string> = {
+      "conftest.py": `${db}\n\npytest_plugins = [\n    "fixtures.seeds",  # seeds\n]\n`,
+      "fixtures/seeds.py": `pytest_plugins: list = ('fixtures.more',)\n${seeds}`,
+      "fixtures/more.py": more,
+      "tests/test_a.py": module,
+    };
+    const fix = await computeFix("transactional-fixture", cause("wide-fixture-scope", "conftest.py", 5, "db", ["transactional-fixture"]), { ...ctx(one), testModules });
+    assert.ok(fix);
+    assert.match(fix.title, /, with (?=.*seeded)(?=.*more)(?=.*local)[\w, ]+ \(they request it\) function-scoped too$/);
+    assert.deepEqual([...new Set(fix.edits.map((e) => e.file))].sort(), ["conftest.py", "fixtures/more.py", "fixtures/seeds.py", "tests/test_a.py"]);
+    // the narrowed fixture in a plugin module that the root conftest.py loads: every conftest.py and test module sees it
+    const two: Record<string, string> = {
+      "conftest.py": `pytest_plugins = "tests.plugins.db"\n`,
+      "tests/conftest.py": seeds,
+      "tests/plugins/db.py": db,
+      "tests/test_a.py": module.replace("local, more", "local, seeded"),
+    };
+    const fix2 = await computeFix("transactional-fixture", cause("wide-fixture-scope", "tests/plugins/db.py", 5, "db", ["transactional-fixture"]), { ...ctx(two), testModules });
+    assert.ok(fix2);
+    assert.deepEqual([...new Set(fix2.edits.map((e) => e.file))].sort(), ["tests/conftest.py", "tests/plugins/db.py", "tests/test_a.py"]);
+  });
+
   it("transactional: a positional bind, a typed parameter, and no recipe while the SQLAlchemy version is unknown", async () => {
     const text = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture\ndef db(engine: Engine):\n    session = Session(engine)\n    yield session\n    session.close()\n`;
     const c = cause("test-commits", "conftest.py", 6, "t.py::x", ["transactional-fixture"]);

@@ -64,7 +64,18 @@ def test_signup_again(db, admin):
     db.commit()
 `;
 
-const FILES = { "models.py": MODELS, "conftest.py": CONFTEST, "tests/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
+const COMMON = { "models.py": MODELS, "tests/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
+// admin beside db in conftest.py, or in a module the root conftest.py loads with pytest_plugins
+const ADMIN_AT = CONFTEST.indexOf("\n\n@pytest.fixture(scope=\"session\")\ndef admin");
+const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number }> = [
+  { name: "in conftest.py", files: { ...COMMON, "conftest.py": CONFTEST }, adminFile: "conftest.py", adminLine0: 22 },
+  {
+    name: "in a pytest_plugins module",
+    files: { ...COMMON, "conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n\npytest_plugins = ["fixtures.admin"]\n`, "fixtures/admin.py": `import pytest\n\nfrom models import User\n${CONFTEST.slice(ADMIN_AT)}` },
+    adminFile: "fixtures/admin.py",
+    adminLine0: 5,
+  },
+];
 
 function pytest(dir: string, env: Record<string, string>): { status: number | null; out: string } {
   const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
@@ -74,29 +85,35 @@ function pytest(dir: string, env: Record<string, string>): { status: number | nu
 describe("transactional fixture fix with fixtures that request it", function () {
   this.timeout(120_000);
   for (const stack of pythonStacks()) {
-    it(`${stack.name}: narrowing db alone ends in ScopeMismatch; the fix narrows admin too and the leak is gone`, async () => {
-      const dir = writeTree(FILES);
-      const before = pytest(dir, stack.env);
-      assert.equal(before.status, 1, before.out);
-      assert.match(before.out, /IntegrityError/);
-      const read = (f: string): string | undefined => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
-      const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_signup.py"] };
-      const cause: Cause = { kind: "wide-fixture-scope", file: "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
-      const fix = await computeFix("transactional-fixture", cause, ctx);
-      assert.ok(fix);
-      assert.match(fix.title, /with admin \(it requests it\) function-scoped too/);
-      // without the edit on admin's decorator (line 23, 0-based 22), pytest refuses the run
-      const partial = { ...fix, edits: fix.edits.filter((e) => e.range.start.line !== 22) };
-      assert.equal(partial.edits.length, fix.edits.length - 1);
-      fs.writeFileSync(path.join(dir, "conftest.py"), fixedTexts(partial, ctx).get("conftest.py") ?? "");
-      const half = pytest(dir, stack.env);
-      assert.notEqual(half.status, 0, half.out);
-      assert.match(half.out, /ScopeMismatch/);
-      fs.writeFileSync(path.join(dir, "conftest.py"), CONFTEST);
-      fs.writeFileSync(path.join(dir, "conftest.py"), fixedTexts(fix, ctx).get("conftest.py") ?? "");
-      const after = pytest(dir, stack.env);
-      assert.equal(after.status, 0, after.out);
-      assert.match(after.out, /2 passed/);
-    });
+    for (const layout of LAYOUTS) {
+      it(`${stack.name}, admin ${layout.name}: narrowing db alone ends in ScopeMismatch; the fix narrows admin too and the leak is gone`, async () => {
+        const dir = writeTree(layout.files);
+        const before = pytest(dir, stack.env);
+        assert.equal(before.status, 1, before.out);
+        assert.match(before.out, /IntegrityError/);
+        const read = (f: string): string | undefined => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+        const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_signup.py"] };
+        const cause: Cause = { kind: "wide-fixture-scope", file: "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
+        const fix = await computeFix("transactional-fixture", cause, ctx);
+        assert.ok(fix);
+        assert.match(fix.title, /with admin \(it requests it\) function-scoped too/);
+        const write = (f: typeof fix): void => {
+          for (const [file, text] of fixedTexts(f, ctx)) fs.writeFileSync(path.join(dir, file), text);
+        };
+        // without the edit on admin's decorator, pytest refuses the run
+        const isAdmin = (e: (typeof fix.edits)[number]): boolean => e.file === layout.adminFile && e.range.start.line === layout.adminLine0;
+        const partial = { ...fix, edits: fix.edits.filter((e) => !isAdmin(e)) };
+        assert.equal(partial.edits.length, fix.edits.length - 1);
+        write(partial);
+        const half = pytest(dir, stack.env);
+        assert.notEqual(half.status, 0, half.out);
+        assert.match(half.out, /ScopeMismatch/);
+        for (const [file, text] of Object.entries(layout.files)) fs.writeFileSync(path.join(dir, file), text);
+        write(fix);
+        const after = pytest(dir, stack.env);
+        assert.equal(after.status, 0, after.out);
+        assert.match(after.out, /2 passed/);
+      });
+    }
   }
 });
