@@ -4,6 +4,7 @@ frame of the user's own code. Found by walking the stack at the moment of a writ
 import inspect
 import linecache
 import os
+import sys
 
 # factory_boy methods that have the factory class in a local named `cls`
 _FACTORY_FUNCS = frozenset(("_create", "_save", "create", "_generate", "generate", "__call__", "create_batch", "_create_batch"))
@@ -150,7 +151,17 @@ class Attribution:
         passed = self._passed
         f = frame
         depth = 0
-        while f is not None and depth < 200:
+        hopped = False
+        while depth < 200:
+            if f is None:
+                # SQLAlchemy's asyncio runs the sync side in a greenlet of its own: the test or
+                # fixture that awaited it is on the stack of the greenlet it came from
+                if hopped:
+                    break
+                hopped = True
+                f = _awaiting_frame()
+                if f is None:
+                    break
             code = f.f_code
             kind = None if id(code) in passed else codes.get(id(code)) or self._classify(code)
             if kind is None:
@@ -180,6 +191,20 @@ class Attribution:
         by["kind"] = "factory" if factory else "fixture" if fixture else "test" if test else "other"
         key = (factory["name"] if factory else None, fixture["name"] if fixture else None, test, user["file"] if user else None, user["line"] if user else None)
         return {"by": by, "frame": user, "key": key}
+
+
+def _awaiting_frame():
+    """The frame a greenlet's parent switched from (SQLAlchemy's greenlet_spawn, in the coroutine
+    that awaited this database call), or None outside such a greenlet. greenlet is never imported
+    here: only code that already uses it can be in one."""
+    greenlet = sys.modules.get("greenlet")
+    if greenlet is None:
+        return None
+    try:
+        parent = greenlet.getcurrent().parent
+        return None if parent is None else parent.gr_frame
+    except Exception:
+        return None
 
 
 def _commits(func):
