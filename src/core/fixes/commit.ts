@@ -26,10 +26,12 @@ export async function removeCommit(cause: Cause, ctx: FixContext): Promise<Fix |
   });
 }
 
-/** The `commit` of a statement `<x>.commit()`; its node is what gets replaced. */
+/** The `commit` of a statement `<x>.commit()` or `await <x>.commit()` (an AsyncSession's); its
+ * node is what gets replaced. */
 function isCommitStatement(n: Node): boolean {
   if (n.type !== "identifier" || n.text !== "commit") return false;
   const attr = n.parent;
   const call = attr?.parent;
-  return attr?.type === "attribute" && attr.childForFieldName("attribute")?.equals(n) === true && call?.type === "call" && call.parent?.type === "expression_statement" && (call.childForFieldName("arguments")?.namedChildCount ?? 0) === 0;
+  const statement = call?.parent?.type === "await" ? call.parent.parent : call?.parent;
+  return attr?.type === "attribute" && attr.childForFieldName("attribute")?.equals(n) === true && call?.type === "call" && statement?.type === "expression_statement" && (call.childForFieldName("arguments")?.namedChildCount ?? 0) === 0;
 }

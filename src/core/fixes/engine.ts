@@ -1,6 +1,6 @@
 // Fixes on the engine a test set-up creates:
-// in-memory-database: a file SQLite URL → "sqlite://" with StaticPool (one connection, so every
-//   session of the run sees the same in-memory database);
+// in-memory-database: a file SQLite URL → "sqlite://" (its driver kept: sqlite+aiosqlite://) with
+//   StaticPool (one connection, so every session of the run sees the same in-memory database);
 // pysqlite-savepoint-fix: the SQLite dialect docs' "connect"/"begin" listeners, so the outer
 //   transaction is a real BEGIN and a released SAVEPOINT no longer commits.
 import type { Cause } from "../causes/model";
@@ -9,21 +9,34 @@ import type { Fix, FixContext, TextEdit } from "./model";
 import { assignment, calleeName, definition, functionAround, imported, keyword, named, type Node, stringParts, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 
+const ENGINE_CALLS = new Set(["create_engine", "create_async_engine"]);
+
+function insideFunction(n: Node): boolean {
+  for (let p = n.parent; p; p = p.parent) if (p.type === "function_definition") return true;
+  return false;
+}
+
 export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
   const text = ctx.read(cause.file);
   if (text === undefined || !isTestSetup(cause.file)) return undefined;
   return withTree(text, (root) => {
     const fn = functionAround(root, cause.line - 1) ?? definition(root, "function_definition", cause.symbol);
-    const calls = [...walk(fn ?? root)].filter((n) => n.type === "call" && calleeName(n) === "create_engine");
-    const call = calls.find((c) => urlKind(root, firstArg(c)) === "file");
+    // the function's own engine, else one made at module level (a fixture that uses it); outside
+    // any function, the file's first
+    const fileEngines = (n: Node, moduleLevel: boolean): Node[] =>
+      [...walk(n)].filter((c) => c.type === "call" && ENGINE_CALLS.has(calleeName(c)) && (!moduleLevel || !insideFunction(c)) && urlKind(root, firstArg(c)) === "file");
+    const call = fn ? (fileEngines(fn, false)[0] ?? fileEngines(root, true)[0]) : fileEngines(root, false)[0];
     const url = call && firstArg(call);
     if (!call || !url) return undefined;
     const title = "Use an in-memory SQLite database with one shared connection (StaticPool)";
     const pool = imported(root, text, cause.file, "sqlalchemy.pool", "StaticPool");
     const quote = url.type === "string" ? stringParts(url)?.quote ?? '"' : '"';
+    // the driver stays: sqlite+aiosqlite:// for an async engine
+    const lead = url.type === "binary_operator" ? url.childForFieldName("left") : url;
+    const scheme = /^[rRuU]*(?:"""|'''|"|')(sqlite(?:\+\w+)?):/.exec(lead?.text ?? "")?.[1] ?? "sqlite";
     const extra: string[] = [];
     const poolArg = keyword(call, "poolclass");
-    const edits: TextEdit[] = [edit(cause.file, text, url.startIndex, url.endIndex, `${quote}sqlite://${quote}`, title)];
+    const edits: TextEdit[] = [edit(cause.file, text, url.startIndex, url.endIndex, `${quote}${scheme}://${quote}`, title)];
     if (poolArg) {
       const v = poolArg.childForFieldName("value");
       if (v) edits.push(edit(cause.file, text, v.startIndex, v.endIndex, pool.ref, title));

@@ -125,7 +125,10 @@ function sessionFixture(fn: Node): Target | undefined {
     if (!value || value.type !== "identifier") continue;
     const made = assignment(statements.filter((s) => s.startIndex < st.startIndex), value.text);
     const call = made?.childForFieldName("right");
-    if (made && call?.type === "call" && /session/i.test(call.childForFieldName("function")?.text ?? "")) return { fn, session: made, call, yielded: st, isolated };
+    const callee = call?.childForFieldName("function")?.text ?? "";
+    // the recipe is sync code: an AsyncSession (or an async fixture) needs awaits it does not write
+    if (/async/i.test(callee) || fn.text.startsWith("async")) return undefined;
+    if (made && call?.type === "call" && /session/i.test(callee)) return { fn, session: made, call, yielded: st, isolated };
   }
   return undefined;
 }

@@ -224,6 +224,17 @@ describe("fix edits", () => {
     assert.deepEqual([...new Set(fix2.edits.map((e) => e.file))].sort(), ["tests/conftest.py", "tests/plugins/db.py", "tests/test_a.py"]);
   });
 
+  it("transactional: not offered for an AsyncSession or an async fixture (the recipe is sync code)", async () => {
+    const head = `import pytest\nfrom sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n\nengine = create_async_engine("sqlite+aiosqlite:///dev.db")\n\n\n@pytest.fixture\n`;
+    const sync = `${head}def db():\n    session = AsyncSession(engine)\n    yield session\n`;
+    const async = `${head}async def db():\n    session = Session(bind=engine)\n    yield session\n`;
+    for (const text of [sync, async]) {
+      assert.equal(await computeFix("transactional-fixture", cause("test-commits", "conftest.py", 8, "db", ["transactional-fixture"]), ctx({ "conftest.py": text })), undefined, text);
+    }
+    // the same fixture with a sync Session gets the recipe
+    assert.ok(await computeFix("transactional-fixture", cause("test-commits", "conftest.py", 8, "db", ["transactional-fixture"]), ctx({ "conftest.py": sync.replace("AsyncSession(engine)", "Session(bind=engine)") })));
+  });
+
   it("transactional: a positional bind, a typed parameter, and no recipe while the SQLAlchemy version is unknown", async () => {
     const text = `import pytest\nfrom sqlalchemy.orm import Session\n\n\n@pytest.fixture\ndef db(engine: Engine):\n    session = Session(engine)\n    yield session\n    session.close()\n`;
     const c = cause("test-commits", "conftest.py", 6, "t.py::x", ["transactional-fixture"]);
