@@ -25,15 +25,19 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
     // any function, the file's first
     const fileEngines = (n: Node, moduleLevel: boolean): Node[] =>
       [...walk(n)].filter((c) => c.type === "call" && ENGINE_CALLS.has(calleeName(c)) && (!moduleLevel || !insideFunction(c)) && urlKind(root, firstArg(c)) === "file");
-    const call = fn ? (fileEngines(fn, false)[0] ?? fileEngines(root, true)[0]) : fileEngines(root, false)[0];
+    // at module level, only an engine the function names (another engine of the file is not its)
+    const usedByFn = (c: Node): boolean => {
+      const left = c.parent?.type === "assignment" ? c.parent.childForFieldName("left")?.text : undefined;
+      return left !== undefined && fn !== undefined && new RegExp(`\\b${left.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(fn.text);
+    };
+    const call = fn ? (fileEngines(fn, false)[0] ?? fileEngines(root, true).find(usedByFn)) : fileEngines(root, false)[0];
     const url = call && firstArg(call);
     if (!call || !url) return undefined;
     const title = "Use an in-memory SQLite database with one shared connection (StaticPool)";
     const pool = imported(root, text, cause.file, "sqlalchemy.pool", "StaticPool");
     const quote = url.type === "string" ? stringParts(url)?.quote ?? '"' : '"';
     // the driver stays: sqlite+aiosqlite:// for an async engine
-    const lead = url.type === "binary_operator" ? url.childForFieldName("left") : url;
-    const scheme = /^[rRuU]*(?:"""|'''|"|')(sqlite(?:\+\w+)?):/.exec(lead?.text ?? "")?.[1] ?? "sqlite";
+    const scheme = urlScheme(root, url) ?? (calleeName(call) === "create_async_engine" ? "sqlite+aiosqlite" : "sqlite");
     const extra: string[] = [];
     const poolArg = keyword(call, "poolclass");
     const edits: TextEdit[] = [edit(cause.file, text, url.startIndex, url.endIndex, `${quote}${scheme}://${quote}`, title)];
@@ -101,6 +105,17 @@ export function engineAssignment(fn: Node): Node | undefined {
 export function firstArg(call: Node): Node | undefined {
   const a = named(call.childForFieldName("arguments"))[0];
   return a && a.type !== "keyword_argument" ? a : undefined;
+}
+
+/** "sqlite" or "sqlite+driver" of a URL written as a string, an f-string, "..." + path, or a
+ * name assigned one of those in the file. */
+function urlScheme(root: Node, url: Node, depth = 0): string | undefined {
+  if (url.type === "identifier" && depth < 2) {
+    const value = assignment(named(root), url.text)?.childForFieldName("right");
+    return value ? urlScheme(root, value, depth + 1) : undefined;
+  }
+  const lead = url.type === "binary_operator" ? url.childForFieldName("left") : url;
+  return /^[rRuUfF]*(?:"""|'''|"|')(sqlite(?:\+\w+)?):/.exec(lead?.text ?? "")?.[1];
 }
 
 /** "file" for a SQLite URL naming a file, "memory", or undefined when it cannot be told. */

@@ -47,9 +47,14 @@ interface Planned {
   narrowed?: { name: string; row: number };
 }
 
+const ASYNC_RE = /\bAsyncSession\b|\basync_sessionmaker\b|\basync_scoped_session\b|\bcreate_async_engine\b/;
+
 function plan(root: Node, text: string, file: string, cause: Cause, version: string | undefined): Planned | "isolated" | undefined {
   const target = findTarget(root, file, cause);
   if (!target) return undefined;
+  // the recipe is sync code: an async fixture, an AsyncSession (`sessionmaker(class_=AsyncSession)`
+  // too) or an async engine in this file needs awaits it does not write
+  if (target.fn.text.startsWith("async") || ASYNC_RE.test(text)) return undefined;
   if (target.isolated) return "isolated";
   const { fn, session, call, yielded } = target;
   const name = session.childForFieldName("left")?.text ?? "session";
@@ -126,8 +131,6 @@ function sessionFixture(fn: Node): Target | undefined {
     const made = assignment(statements.filter((s) => s.startIndex < st.startIndex), value.text);
     const call = made?.childForFieldName("right");
     const callee = call?.childForFieldName("function")?.text ?? "";
-    // the recipe is sync code: an AsyncSession (or an async fixture) needs awaits it does not write
-    if (/async/i.test(callee) || fn.text.startsWith("async")) return undefined;
     if (made && call?.type === "call" && /session/i.test(callee)) return { fn, session: made, call, yielded: st, isolated };
   }
   return undefined;

@@ -231,8 +231,30 @@ describe("fix edits", () => {
     for (const text of [sync, async]) {
       assert.equal(await computeFix("transactional-fixture", cause("test-commits", "conftest.py", 8, "db", ["transactional-fixture"]), ctx({ "conftest.py": text })), undefined, text);
     }
-    // the same fixture with a sync Session gets the recipe
-    assert.ok(await computeFix("transactional-fixture", cause("test-commits", "conftest.py", 8, "db", ["transactional-fixture"]), ctx({ "conftest.py": sync.replace("AsyncSession(engine)", "Session(bind=engine)") })));
+    // the same file with a sync engine and Session gets the recipe
+    const plain = sync
+      .replace("from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine", "from sqlalchemy import create_engine")
+      .replace('create_async_engine("sqlite+aiosqlite:///dev.db")', 'create_engine("sqlite:///dev.db")')
+      .replace("AsyncSession(engine)", "Session(bind=engine)");
+    assert.ok(await computeFix("transactional-fixture", cause("test-commits", "conftest.py", 8, "db", ["transactional-fixture"]), ctx({ "conftest.py": plain })));
+  });
+
+  it("in-memory on an async engine: the driver stays through a name or an f-string; a module-level engine only when the fixture uses it", async () => {
+    const fixture = `\n\n@pytest.fixture\ndef db():\n    yield engine\n`;
+    const byName = `import pytest\nfrom sqlalchemy.ext.asyncio import create_async_engine\n\nreport_engine = create_async_engine("sqlite+aiosqlite:///reports.db")\nURL = "sqlite+aiosqlite:///dev.db"\nengine = create_async_engine(URL)\n${fixture}`;
+    const c = cause("persistent-database", "conftest.py", 10, "sqlite+aiosqlite:///dev.db", ["in-memory-database"]);
+    const out = await fixed({ "conftest.py": byName }, c, "in-memory-database");
+    assert.match(out ?? "", /\nengine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool, connect_args=\{"check_same_thread": False\}\)\n/);
+    assert.match(out ?? "", /report_engine = create_async_engine\("sqlite\+aiosqlite:\/\/\/reports\.db"\)/, "the other engine stays");
+    const fString = byName.replace("create_async_engine(URL)", 'create_async_engine(f"sqlite+aiosqlite:///{DIR}/dev.db")');
+    assert.match((await fixed({ "conftest.py": fString }, c, "in-memory-database")) ?? "", /\nengine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/);
+    // a fixture that uses no module-level engine gets none of them
+    assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": byName.replace("yield engine", "yield make_engine()") })), undefined);
+  });
+
+  it("transactional: not offered where the session factory makes AsyncSessions", async () => {
+    const text = `import pytest\nfrom sqlalchemy.ext.asyncio import AsyncSession\nfrom sqlalchemy.orm import sessionmaker\n\nSessionLocal = sessionmaker(engine, class_=AsyncSession)\n\n\n@pytest.fixture\ndef db():\n    session = SessionLocal()\n    yield session\n`;
+    assert.equal(await computeFix("transactional-fixture", cause("test-commits", "conftest.py", 9, "db", ["transactional-fixture"]), ctx({ "conftest.py": text })), undefined);
   });
 
   it("transactional: a positional bind, a typed parameter, and no recipe while the SQLAlchemy version is unknown", async () => {
