@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { spawnSync } from "node:child_process";
 
 /** The repository root, found from compiled (out/test/...) or source locations. */
 export function repoRoot(): string {
@@ -64,3 +65,27 @@ export function processesWith(needle: string, where: "environ" | "command" = "en
   }
   return found;
 }
+
+/** One plain pytest run in `dir` (`env` over this process's), as a user would start it. */
+export function runPytest(dir: string, env: Record<string, string>): { status: number | null; out: string } {
+  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** A reader of a folder's files, as a fix's context reads them (undefined: missing). */
+export function folderReader(dir: string): (file: string) => string | undefined {
+  return (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+}
+
+/** models.py of the small real-pytest projects: one table with a unique email. */
+export const USERS_MODEL = `from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(100), unique=True, nullable=False)
+`;

@@ -9,19 +9,8 @@ import * as path from "node:path";
 import type { DiagnoseDocument } from "../../../src/core/causes/document";
 import type { Cause } from "../../../src/core/causes/model";
 import { computeFix, fixedTexts, type FixContext } from "../../../src/core/fixes";
-import { pythonStacks, repoRoot, writeTree } from "../../util";
+import { folderReader, pythonStacks, repoRoot, runPytest, USERS_MODEL, writeTree } from "../../util";
 
-const MODELS = `from sqlalchemy import Column, Integer, String
-from sqlalchemy.orm import declarative_base
-
-Base = declarative_base()
-
-
-class User(Base):
-    __tablename__ = "users"
-    id = Column(Integer, primary_key=True)
-    email = Column(String(100), unique=True, nullable=False)
-`;
 
 const CONFTEST = `import asyncio
 
@@ -73,17 +62,13 @@ def test_signup_again(db, loop):
     loop.run_until_complete(body())
 `;
 
-const FILES = { "models.py": MODELS, "conftest.py": CONFTEST, "tests/test_users.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
+const FILES = { "models.py": USERS_MODEL, "conftest.py": CONFTEST, "tests/test_users.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
 const CLI = path.join(repoRoot(), "out", "src", "cli", "main.js");
 
 function hasAiosqlite(env: Record<string, string>): boolean {
   return spawnSync("/usr/bin/python3", ["-c", "import aiosqlite, greenlet"], { env: { ...process.env, ...env } }).status === 0;
 }
 
-function pytest(dir: string, env: Record<string, string>): { status: number | null; out: string } {
-  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
 function reset(dir: string): void {
   for (const [file, text] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, file), text);
@@ -108,7 +93,7 @@ describe("SQLAlchemy asyncio: causes and fixes", function () {
         "persistent-database conftest.py:20 sqlite+aiosqlite:///dev.db",
         "polluter-test tests/test_users.py:7 tests/test_users.py::test_signup",
       ]);
-      const read = (f: string): string | undefined => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+      const read = folderReader(dir);
       const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_users.py"] };
       const apply = async (c: Cause, id: "remove-commit" | "in-memory-database"): Promise<void> => {
         const fix = await computeFix(id, c, ctx);
@@ -121,20 +106,20 @@ describe("SQLAlchemy asyncio: causes and fixes", function () {
       reset(dir);
       await apply(commits!, "remove-commit");
       assert.match(read("tests/test_users.py") ?? "", /await db\.flush\(\)\n\n    loop\.run_until_complete\(body\(\)\)\n\n\ndef test_signup_again/);
-      const flushed = pytest(dir, stack.env);
+      const flushed = runPytest(dir, stack.env);
       assert.equal(flushed.status, 0, flushed.out);
 
       // the file database → sqlite+aiosqlite:// with StaticPool: nothing outlives the run, so the
       // second run fails as the first does (before: test_signup failed too, on run 1's row)
       reset(dir);
-      pytest(dir, stack.env);
-      const kept = pytest(dir, stack.env);
+      runPytest(dir, stack.env);
+      const kept = runPytest(dir, stack.env);
       assert.match(kept.out, /2 failed/, "before the fix, run 2 finds run 1's row");
       reset(dir);
       await apply(database!, "in-memory-database");
       assert.match(read("conftest.py") ?? "", /create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool, connect_args=\{"check_same_thread": False\}\)/);
       for (const run of [1, 2]) {
-        const out = pytest(dir, stack.env);
+        const out = runPytest(dir, stack.env);
         assert.match(out.out, /1 failed, 1 passed/, `run ${run}: ${out.out}`);
       }
       assert.equal(fs.existsSync(path.join(dir, "dev.db")), false);

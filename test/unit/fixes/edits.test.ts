@@ -265,6 +265,33 @@ describe("fix edits", () => {
     assert.equal(await computeFix("transactional-fixture", c, { read: () => text, sqlalchemy: undefined }), undefined);
   });
 
+  it("remove-commit: a Session's commit becomes flush; a Connection's, a Transaction's, a DBAPI connection's is dropped (they have no flush)", async () => {
+    const c = (line: number) => cause("test-commits", "tests/test_a.py", line, "tests/test_a.py::test_a", ["remove-commit"]);
+    const run = (text: string, line: number, files: Record<string, string> = {}) => fixed({ "tests/test_a.py": text, ...files }, c(line), "remove-commit");
+    // a session: flush, as before
+    assert.equal(await run(`def test_a(db):\n    db.add(User())\n    db.commit()\n`, 2), `def test_a(db):\n    db.add(User())\n    db.flush()\n`);
+    // a connection from engine.connect(), sync and async; its line goes, the comment on it too
+    const conn = `def test_a(engine):\n    with engine.connect() as conn:\n        conn.execute(insert(users))\n        conn.commit()  # keep it\n        assert count(conn) == 1\n`;
+    assert.equal(await run(conn, 3), `def test_a(engine):\n    with engine.connect() as conn:\n        conn.execute(insert(users))\n        assert count(conn) == 1\n`);
+    const aconn = `async def test_a(engine):\n    async with engine.connect() as conn:\n        await conn.execute(insert(users))\n        await conn.commit()\n`;
+    assert.equal(await run(aconn, 3), `async def test_a(engine):\n    async with engine.connect() as conn:\n        await conn.execute(insert(users))\n`);
+    // a Transaction, the only statement of its block: pass
+    const tx = `def test_a(connection):\n    trans = connection.begin()\n    connection.execute(insert(users))\n    if ok:\n        trans.commit()\n`;
+    assert.equal(await run(tx, 3), `def test_a(connection):\n    trans = connection.begin()\n    connection.execute(insert(users))\n    if ok:\n        pass\n`);
+    // engine.begin() gives a Connection; a sessionmaker's begin() a Session
+    const begun = `def test_a():\n    with engine.begin() as conn:\n        conn.execute(insert(users)); conn.commit()\n    with SessionLocal.begin() as session:\n        session.add(User())\n        session.commit()\n`;
+    const fix = await computeFix("remove-commit", c(3), ctx({ "tests/test_a.py": begun }));
+    assert.equal(fix?.title, "Flush instead of commit in test_a (drop the connection's commit)");
+    assert.equal(applyEdits(begun, fix?.edits ?? []), begun.replace("conn.commit()", "pass").replace("session.commit()", "session.flush()"));
+    // a fixture parameter: looked up in the file, then in the conftest.py files above
+    const viaFixture = `def test_a(conn, db):\n    conn.execute(insert(users))\n    conn.commit()\n    db.commit()\n`;
+    const conftest = `import pytest\n\n@pytest.fixture\ndef conn(engine):\n    with engine.connect() as c:\n        yield c\n\n@pytest.fixture\ndef db(engine):\n    s = Session(engine)\n    yield s\n`;
+    assert.equal(await run(viaFixture, 2, { "conftest.py": conftest }), `def test_a(conn, db):\n    conn.execute(insert(users))\n    db.flush()\n`);
+    const raw = `import pytest\n\n@pytest.fixture\ndef conn(engine):\n    return engine.raw_connection()\n`;
+    assert.equal(await run(viaFixture, 2, { "tests/conftest.py": raw }), `def test_a(conn, db):\n    conn.execute(insert(users))\n    db.flush()\n`);
+    assert.equal(await run(viaFixture, 2), viaFixture.replace(/commit/g, "flush"), "a fixture not found: a session, as before");
+  });
+
   it("edits inserted at one place keep their order, as an editor applies them", () => {
     const at = { line: 0, character: 1 };
     assert.equal(applyEdits("ab", [{ file: "f", range: { start: at, end: at }, newText: "X", title: "" }, { file: "f", range: { start: at, end: at }, newText: "Y", title: "" }]), "aXYb");

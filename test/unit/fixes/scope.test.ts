@@ -2,24 +2,12 @@
 // requests, under real pytest on both stacks: narrowing the first alone stops the run with
 // ScopeMismatch; the fix narrows both, and the leak is gone.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Cause } from "../../../src/core/causes/model";
 import { computeFix, fixedTexts, type FixContext } from "../../../src/core/fixes";
-import { pythonStacks, writeTree } from "../../util";
+import { folderReader, pythonStacks, runPytest, USERS_MODEL, writeTree } from "../../util";
 
-const MODELS = `from sqlalchemy import Column, Integer, String
-from sqlalchemy.orm import declarative_base
-
-Base = declarative_base()
-
-
-class User(Base):
-    __tablename__ = "users"
-    id = Column(Integer, primary_key=True)
-    email = Column(String(100), unique=True, nullable=False)
-`;
 
 const CONFTEST = `import pytest
 from sqlalchemy import create_engine
@@ -64,7 +52,7 @@ def test_signup_again(db, admin):
     db.commit()
 `;
 
-const COMMON = { "models.py": MODELS, "tests/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
+const COMMON = { "models.py": USERS_MODEL, "tests/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
 // admin beside db in conftest.py, or in a module the root conftest.py loads with pytest_plugins
 const ADMIN_AT = CONFTEST.indexOf("\n\n@pytest.fixture(scope=\"session\")\ndef admin");
 const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number }> = [
@@ -77,10 +65,6 @@ const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: s
   },
 ];
 
-function pytest(dir: string, env: Record<string, string>): { status: number | null; out: string } {
-  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
 describe("transactional fixture fix with fixtures that request it", function () {
   this.timeout(120_000);
@@ -88,10 +72,10 @@ describe("transactional fixture fix with fixtures that request it", function () 
     for (const layout of LAYOUTS) {
       it(`${stack.name}, admin ${layout.name}: narrowing db alone ends in ScopeMismatch; the fix narrows admin too and the leak is gone`, async () => {
         const dir = writeTree(layout.files);
-        const before = pytest(dir, stack.env);
+        const before = runPytest(dir, stack.env);
         assert.equal(before.status, 1, before.out);
         assert.match(before.out, /IntegrityError/);
-        const read = (f: string): string | undefined => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+        const read = folderReader(dir);
         const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_signup.py"] };
         const cause: Cause = { kind: "wide-fixture-scope", file: "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
         const fix = await computeFix("transactional-fixture", cause, ctx);
@@ -105,12 +89,12 @@ describe("transactional fixture fix with fixtures that request it", function () 
         const partial = { ...fix, edits: fix.edits.filter((e) => !isAdmin(e)) };
         assert.equal(partial.edits.length, fix.edits.length - 1);
         write(partial);
-        const half = pytest(dir, stack.env);
+        const half = runPytest(dir, stack.env);
         assert.notEqual(half.status, 0, half.out);
         assert.match(half.out, /ScopeMismatch/);
         for (const [file, text] of Object.entries(layout.files)) fs.writeFileSync(path.join(dir, file), text);
         write(fix);
-        const after = pytest(dir, stack.env);
+        const after = runPytest(dir, stack.env);
         assert.equal(after.status, 0, after.out);
         assert.match(after.out, /2 passed/);
       });
