@@ -6,7 +6,7 @@ import type { Cause } from "../causes/model";
 import { isTestSetup } from "../index/fixtures";
 import type { Fix, FixContext } from "./model";
 import { definition, functionAround, type Node, walk, withTree } from "./syntax";
-import { commitReceivers } from "./receiver";
+import { beginsLater, insideBegin, type Known, receiverOf, resolveReceivers } from "./receiver";
 import { edit, lineStart, nextLine } from "./text";
 
 export async function removeCommit(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
@@ -20,41 +20,65 @@ export async function removeCommit(cause: Cause, ctx: FixContext): Promise<Fix |
     const commits = [...walk(fn)].filter(isCommitStatement);
     if (!commits.length) return undefined;
     const where = method ? `${cause.symbol}` : (fn.childForFieldName("name")?.text ?? "the test");
-    // what an edit needs once the tree is gone: offsets, and the receiver's name for the lookup
-    return { where, fnName: fn.childForFieldName("name")?.text ?? "", commits: commits.map((c) => commitSite(c, text)), receivers: commitReceivers(fn, commits) };
+    const sites: CommitSite[] = [];
+    for (const name of commits) {
+      const statement = statementOf(name)!;
+      const receiver = name.parent?.childForFieldName("object")?.text ?? "";
+      // a `with X.begin()` block commits as it ends, and a commit left open refuses a later
+      // begin(): no edit of the statement fixes that
+      if (insideBegin(statement, fn) || beginsLater(fn, receiver, statement.endIndex)) return undefined;
+      sites.push(commitSite(name, statement, text, receiverOf(fn, name)));
+    }
+    return { where, sites };
   });
   if (!found) return undefined;
-  const kinds = await found.receivers.resolve(cause.file, ctx);
-  const dropped = kinds.filter((k) => k === "no-flush").length;
+  const kinds = await resolveReceivers(found.sites.map((s) => s.known), cause.file, ctx);
+  if (kinds.includes("begun")) return undefined; // a connection from a fixture's `with engine.begin()`
+  const dropped = found.sites.filter((_, i) => kinds[i] === "no-flush");
   const title =
-    dropped === 0 ? `Flush instead of commit in ${found.where}` : dropped === kinds.length ? `Drop the commit in ${found.where}` : `Flush instead of commit in ${found.where} (drop the connection's commit)`;
+    dropped.length === 0 ? `Flush instead of commit in ${found.where}` : dropped.length === kinds.length ? `Drop the commit in ${found.where}` : `Flush instead of commit in ${found.where} (drop the connection's commit)`;
   return {
     id: "remove-commit" as const,
     title,
-    edits: found.commits.map((c, i) => (kinds[i] === "no-flush" ? edit(cause.file, text, c.dropStart, c.dropEnd, c.dropText, title) : edit(cause.file, text, c.nameStart, c.nameEnd, "flush", title))),
+    edits: found.sites.map((c, i) => {
+      if (kinds[i] !== "no-flush") return edit(cause.file, text, c.nameStart, c.nameEnd, "flush", title);
+      // a block left with no statement keeps one: the first dropped becomes `pass`
+      const emptied = dropped.filter((d) => d.block === c.block).length === c.blockSize && dropped.find((d) => d.block === c.block) === c;
+      return emptied || !c.ownLine ? edit(cause.file, text, c.statementStart, c.statementEnd, "pass", title) : edit(cause.file, text, c.lineStart, c.lineEnd, "", title);
+    }),
   };
 }
 
 interface CommitSite {
+  known: Known;
   nameStart: number; // the `commit` identifier, replaced by `flush`
   nameEnd: number;
-  dropStart: number; // what dropping the statement removes, and what it leaves there
-  dropEnd: number;
-  dropText: string;
+  statementStart: number;
+  statementEnd: number;
+  ownLine: boolean; // the statement alone on its line (a comment after it aside): the line can go
+  lineStart: number;
+  lineEnd: number;
+  block: number; // the start of the block holding it, and its statements other than comments
+  blockSize: number;
 }
 
-/** Where the edits of one commit statement go: `commit` → `flush`, or the statement dropped
- * (its whole line when it stands alone there, `pass` when the block would be left empty). */
-function commitSite(name: Node, text: string): CommitSite {
-  const statement = statementOf(name)!;
+function commitSite(name: Node, statement: Node, text: string, known: Known): CommitSite {
   const block = statement.parent;
-  const alone = block?.type === "block" && block.namedChildren.filter((c) => c && c.type !== "comment").length === 1;
   const start = lineStart(text, statement.startIndex);
   const end = nextLine(text, statement.endIndex);
-  const ownLine = !alone && /^[ \t]*$/.test(text.slice(start, statement.startIndex)) && /^[ \t]*(#.*)?\r?\n?$/.test(text.slice(statement.endIndex, end));
-  const site = { nameStart: name.startIndex, nameEnd: name.endIndex };
-  if (ownLine) return { ...site, dropStart: start, dropEnd: end, dropText: "" };
-  return { ...site, dropStart: statement.startIndex, dropEnd: statement.endIndex, dropText: "pass" };
+  const ownLine = /^[ \t]*$/.test(text.slice(start, statement.startIndex)) && /^[ \t]*(#.*)?\r?\n?$/.test(text.slice(statement.endIndex, end));
+  return {
+    known,
+    nameStart: name.startIndex,
+    nameEnd: name.endIndex,
+    statementStart: statement.startIndex,
+    statementEnd: statement.endIndex,
+    ownLine,
+    lineStart: start,
+    lineEnd: end,
+    block: block?.startIndex ?? -1,
+    blockSize: block?.type === "block" ? block.namedChildren.filter((c) => c && c.type !== "comment").length : Infinity,
+  };
 }
 
 /** The statement of a `<x>.commit()` (or `await <x>.commit()`), from its `commit` identifier. */

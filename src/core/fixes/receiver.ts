@@ -1,109 +1,166 @@
-// What a `<x>.commit()` is called on, for remove-commit (commit.ts): a Session (flush() exists) or
-// something without flush(): a Connection (`engine.connect()`), a Transaction (`conn.begin()`), a
-// SessionTransaction (`session.begin()`), a DBAPI connection (`engine.raw_connection()`). Read from
-// where the name is bound: in the function itself, or, for a fixture parameter, in the fixture
-// that gives it (same file, then the conftest.py files of the folders above). Unknown: a Session.
+// What a `<x>.commit()` is called on, for remove-commit (commit.ts): a Session ("flush": it has
+// flush()), something without flush() ("no-flush": a Connection from `engine.connect()`, a
+// Transaction from `conn.begin()`, a DBAPI connection), or a `with X.begin()` block ("begun": the
+// block commits as it ends, whatever the statement becomes). Read from where the name is bound in
+// the function, its annotation, or, for a fixture parameter, the fixture that gives it (the same
+// file, then the conftest.py files of the folders above); else from the name.
 import * as path from "node:path";
 import type { FixContext } from "./model";
-import { calleeName, definition, isFixture, named, type Node, parameterNames, walk, withTree } from "./syntax";
+import { calleeName, isFixture, named, type Node, parameterNames, walk, withTree } from "./syntax";
 
-export type Receiver = "flush" | "no-flush";
+export type Receiver = "flush" | "no-flush" | "begun";
 
 const CONNECTION_MAKERS = new Set(["connect", "connection", "raw_connection"]);
-const TRANSACTION_MAKERS = new Set(["begin", "begin_nested", "begin_twophase"]);
-// `with <x>.begin() as y`: y is a Connection for an engine, a Transaction for a connection, a
-// Session only for a sessionmaker; told apart by the name of x
-const NOT_A_SESSIONMAKER = /engine|conn/i;
+export const TRANSACTION_MAKERS = new Set(["begin", "begin_nested", "begin_twophase"]);
+const DBAPI_ATTRIBUTES = new Set(["connection", "dbapi_connection", "driver_connection"]);
+// names people give connections and transactions, for a receiver nothing else tells about
+const CONNECTION_NAME = /^(conn|connection|cnx|cx|con|trans|transaction|tx|txn|raw|raw_conn|dbapi_conn)$|_(conn|connection)$/i;
+const MAX_FIXTURE_HOPS = 3;
 
-/** What each commit of a function is called on, once fixtures are looked up (`resolve`). */
-export interface CommitReceivers {
-  resolve(file: string, ctx: FixContext): Promise<Receiver[]>;
+/** What is known from the function alone: a kind, or the fixture to look up. */
+export type Known = Receiver | { fixture: string; byName: Receiver };
+
+export function receiverOf(fn: Node, commitName: Node): Known {
+  const receiver = commitName.parent?.childForFieldName("object");
+  if (!receiver) return "flush";
+  if (receiver.type === "call") return CONNECTION_MAKERS.has(calleeName(receiver)) ? "no-flush" : "flush";
+  if (receiver.type === "attribute") {
+    const attr = receiver.childForFieldName("attribute")?.text ?? "";
+    return DBAPI_ATTRIBUTES.has(attr) || CONNECTION_NAME.test(attr) ? "no-flush" : "flush";
+  }
+  if (receiver.type !== "identifier") return "flush";
+  const name = receiver.text;
+  const bound = bindingKind(fn, name);
+  if (bound) return bound;
+  const annotated = annotationKind(fn, name);
+  if (annotated) return annotated;
+  const byName: Receiver = CONNECTION_NAME.test(name) ? "no-flush" : "flush";
+  return parameterNames(fn, "fixtures").includes(name) ? { fixture: name, byName } : byName;
 }
 
-export function commitReceivers(fn: Node, commits: readonly Node[]): CommitReceivers {
-  const params = new Set(parameterNames(fn, "fixtures"));
-  // per commit: a kind known now, or the fixture to look up
-  const known: Array<Receiver | { fixture: string }> = commits.map((name) => {
-    const receiver = name.parent?.childForFieldName("object");
-    if (receiver?.type !== "identifier") return "flush";
-    const bound = bindingKind(fn, receiver.text);
-    if (bound) return bound;
-    return params.has(receiver.text) ? { fixture: receiver.text } : "flush";
-  });
-  return {
-    async resolve(file, ctx) {
-      const looked = new Map<string, Receiver>();
-      for (const k of known) {
-        if (typeof k !== "string" && !looked.has(k.fixture)) looked.set(k.fixture, await fixtureKind(k.fixture, file, ctx));
-      }
-      return known.map((k) => (typeof k === "string" ? k : (looked.get(k.fixture) ?? "flush")));
-    },
-  };
+/** Inside a `with X.begin():` block of `fn` (which commits when it ends). */
+export function insideBegin(statement: Node, fn: Node): boolean {
+  for (let n = statement.parent; n && !n.equals(fn); n = n.parent) {
+    if (n.type === "with_statement" && [...walk(n.namedChildren.find((c) => c?.type === "with_clause") ?? n)].some((c) => c.type === "call" && TRANSACTION_MAKERS.has(calleeName(c)))) return true;
+  }
+  return false;
 }
 
-/** The kind of the value `name` is bound to in `scope` (an assignment or a `with ... as name`),
- * undefined when it is not bound there or bound to something else. */
+/** Whether `fn` begins a transaction on `receiver` after offset `after` (which a commit left
+ * open would refuse: "a transaction is already begun"). */
+export function beginsLater(fn: Node, receiver: string, after: number): boolean {
+  for (const n of walk(fn)) {
+    if (n.type !== "call" || n.startIndex < after || !TRANSACTION_MAKERS.has(calleeName(n))) continue;
+    if (n.childForFieldName("function")?.childForFieldName("object")?.text === receiver) return true;
+  }
+  return false;
+}
+
+/** The kind of the value `name` is bound to in `scope` (an assignment, `with ... as name`,
+ * `(name := ...)`), undefined when it is not bound there or bound to something else. */
 function bindingKind(scope: Node, name: string): Receiver | undefined {
   for (const n of walk(scope)) {
-    if (n.type === "assignment" && n.childForFieldName("left")?.text === name) {
-      const kind = valueKind(n.childForFieldName("right"), false);
-      if (kind) return kind;
+    let kind: Receiver | undefined;
+    if ((n.type === "assignment" || n.type === "named_expression") && (n.childForFieldName("left") ?? n.childForFieldName("name"))?.text === name) {
+      kind = valueKind(n.childForFieldName("right") ?? n.childForFieldName("value"), false);
     } else if (n.type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
-      const value = named(n)[0];
-      const kind = valueKind(value, true);
-      if (kind) return kind;
+      kind = valueKind(named(n)[0], true);
     }
+    if (kind) return kind;
   }
   return undefined;
 }
 
 function valueKind(value: Node | null | undefined, withAs: boolean): Receiver | undefined {
   let v = value;
-  if (v?.type === "await") v = named(v)[0];
+  for (let i = 0; i < 5 && v; i++) {
+    if (v.type === "await" || v.type === "parenthesized_expression") v = named(v)[0];
+    else if (v.type === "call" && calleeName(v) === "execution_options") v = v.childForFieldName("function")?.childForFieldName("object");
+    else if (v.type === "call" && calleeName(v) === "closing") v = named(v.childForFieldName("arguments"))[0];
+    else break;
+  }
+  if (v?.type === "named_expression") v = v.childForFieldName("value");
   if (v?.type !== "call") return undefined;
   const callee = calleeName(v);
   if (CONNECTION_MAKERS.has(callee)) return "no-flush";
   if (!TRANSACTION_MAKERS.has(callee)) return undefined;
-  if (!withAs) return "no-flush"; // `tx = x.begin()`: a Transaction or SessionTransaction
-  const owner = v.childForFieldName("function")?.childForFieldName("object")?.text ?? "";
-  return NOT_A_SESSIONMAKER.test(owner) ? "no-flush" : "flush";
+  return withAs ? "begun" : "no-flush"; // `tx = x.begin()`: a Transaction or SessionTransaction
 }
 
-/** What fixture `name` yields or returns: found in `file`, then in the conftest.py files of its
- * folder and the folders above. */
-async function fixtureKind(name: string, file: string, ctx: FixContext): Promise<Receiver> {
-  for (const candidate of [file, ...conftestsAbove(file)]) {
-    const text = ctx.read(candidate);
-    if (text === undefined) continue;
-    const kind = await withTree(text, (root) => {
-      const def = definition(root, "function_definition", name);
-      if (!def || !isFixture(def)) return undefined;
-      return givenKind(def) ?? "flush";
-    });
-    if (kind) return kind;
-  }
-  return "flush";
-}
-
-/** The kind of what a fixture yields or returns: a call, or a name bound in the fixture. */
-function givenKind(def: Node): Receiver | undefined {
-  for (const n of walk(def)) {
-    const given = n.type === "yield" ? named(n)[0] : n.type === "return_statement" ? named(n)[0] : undefined;
-    if (!given) continue;
-    const kind = given.type === "identifier" ? bindingKind(def, given.text) : valueKind(given, false);
-    if (kind) return kind;
+function annotationKind(fn: Node, name: string): Receiver | undefined {
+  for (const p of named(fn.childForFieldName("parameters"))) {
+    if (p.type !== "typed_parameter" || named(p).find((c) => c.type === "identifier")?.text !== name) continue;
+    const type = p.childForFieldName("type")?.text ?? "";
+    if (/Connection|Transaction/.test(type)) return "no-flush";
+    if (/Session/.test(type)) return "flush";
   }
   return undefined;
 }
 
+/** The kinds of `known`, with fixtures looked up from `file`. */
+export async function resolveReceivers(known: readonly Known[], file: string, ctx: FixContext): Promise<Receiver[]> {
+  const looked = new Map<string, Receiver>();
+  for (const k of known) {
+    if (typeof k !== "string" && !looked.has(k.fixture)) looked.set(k.fixture, (await fixtureKind(k.fixture, file, ctx, 0)) ?? k.byName);
+  }
+  return known.map((k) => (typeof k === "string" ? k : (looked.get(k.fixture) ?? k.byName)));
+}
+
+/** What fixture `name` yields or returns, found in `file`, then in the conftest.py files of its
+ * folder and the folders above; undefined when not found or nothing tells. */
+async function fixtureKind(name: string, file: string, ctx: FixContext, hops: number): Promise<Receiver | undefined> {
+  for (const candidate of [file, ...conftestsAbove(file)]) {
+    const text = ctx.read(candidate);
+    if (text === undefined) continue;
+    const found = await withTree(text, (root) => {
+      const defs = [...walk(root)].filter((n) => n.type === "function_definition" && isFixture(n) && fixtureName(n) === name);
+      // a module-level fixture first (a class's own serves only its methods)
+      const def = defs.find((d) => (d.parent?.type === "decorated_definition" ? d.parent : d).parent?.type === "module") ?? defs[0];
+      return def ? givenKind(def) : undefined;
+    });
+    if (found === undefined) continue;
+    if (typeof found !== "string") return hops < MAX_FIXTURE_HOPS ? fixtureKind(found.fixture, candidate, ctx, hops + 1) : undefined;
+    return found === "unknown" ? undefined : found;
+  }
+  return undefined;
+}
+
+/** The kind of what a fixture yields or returns; a fixture it requests and hands on as it is. */
+function givenKind(def: Node): Receiver | "unknown" | { fixture: string } {
+  const params = parameterNames(def, "fixtures");
+  for (const n of walk(def)) {
+    const given = n.type === "yield" || n.type === "return_statement" ? named(n)[0] : undefined;
+    if (!given) continue;
+    if (given.type === "identifier") {
+      const kind = bindingKind(def, given.text);
+      if (kind) return kind;
+      if (params.includes(given.text)) return { fixture: given.text };
+    } else {
+      const kind = valueKind(given, false);
+      if (kind) return kind;
+    }
+  }
+  return "unknown";
+}
+
+/** The fixture's name: its decorator's `name=`, else the function's. */
+function fixtureName(def: Node): string {
+  const parent = def.parent;
+  for (const d of parent?.type === "decorated_definition" ? named(parent) : []) {
+    const m = d.type === "decorator" ? /\bname\s*=\s*["']([^"']+)["']/.exec(d.text) : null;
+    if (m) return m[1]!;
+  }
+  return def.childForFieldName("name")?.text ?? "";
+}
+
+/** The conftest.py files pytest uses for a relative, "/"-separated `file`, nearest first. */
 function conftestsAbove(file: string): string[] {
+  if (path.posix.isAbsolute(file) || file.startsWith("../")) return [];
   const out: string[] = [];
-  let dir = path.posix.dirname(file);
-  for (;;) {
+  for (let dir = path.posix.dirname(file); ; dir = path.posix.dirname(dir)) {
     const conftest = dir === "." ? "conftest.py" : `${dir}/conftest.py`;
     if (conftest !== file) out.push(conftest);
-    if (dir === "." || dir === "") break;
-    dir = path.posix.dirname(dir);
+    if (dir === "." || path.posix.dirname(dir) === dir) break;
   }
   return out;
 }

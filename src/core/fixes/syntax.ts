@@ -61,7 +61,7 @@ export function decorators(def: Node): Node[] {
 }
 
 export function isFixture(def: Node): boolean {
-  return decorators(def).some((d) => /^@\s*(pytest\.)?fixture\b/.test(d.text));
+  return decorators(def).some((d) => /^@\s*(pytest\.|pytest_asyncio\.)?fixture\b/.test(d.text));
 }
 
 export function body(def: Node): Node[] {

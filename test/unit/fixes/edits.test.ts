@@ -278,18 +278,36 @@ describe("fix edits", () => {
     // a Transaction, the only statement of its block: pass
     const tx = `def test_a(connection):\n    trans = connection.begin()\n    connection.execute(insert(users))\n    if ok:\n        trans.commit()\n`;
     assert.equal(await run(tx, 3), `def test_a(connection):\n    trans = connection.begin()\n    connection.execute(insert(users))\n    if ok:\n        pass\n`);
-    // engine.begin() gives a Connection; a sessionmaker's begin() a Session
-    const begun = `def test_a():\n    with engine.begin() as conn:\n        conn.execute(insert(users)); conn.commit()\n    with SessionLocal.begin() as session:\n        session.add(User())\n        session.commit()\n`;
-    const fix = await computeFix("remove-commit", c(3), ctx({ "tests/test_a.py": begun }));
-    assert.equal(fix?.title, "Flush instead of commit in test_a (drop the connection's commit)");
-    assert.equal(applyEdits(begun, fix?.edits ?? []), begun.replace("conn.commit()", "pass").replace("session.commit()", "session.flush()"));
+    // two dropped commits that are all of their block: the first becomes pass
+    const both = `def test_a(engine):\n    conn = engine.connect()\n    trans = conn.begin()\n    if ok:\n        trans.commit()\n        conn.commit()\n    conn.close()\n`;
+    assert.equal(await run(both, 2), `def test_a(engine):\n    conn = engine.connect()\n    trans = conn.begin()\n    if ok:\n        pass\n    conn.close()\n`);
+    // what the receiver is made from, or what it is: execution_options, closing(), walrus, attributes, annotations, names
+    const shapes = `def test_a(engine, c2: Connection, tx):\n    c1 = engine.connect().execution_options(isolation_level="AUTOCOMMIT")\n    with closing(engine.raw_connection()) as raw, (c3 := engine.connect()):\n        c1.commit()\n        raw.commit()\n        c3.commit()\n    c2.commit()\n    self.conn.commit()\n    s.connection.commit()\n    tx.commit()\n    assert True\n`;
+    assert.equal(await run(shapes, 2), `def test_a(engine, c2: Connection, tx):\n    c1 = engine.connect().execution_options(isolation_level="AUTOCOMMIT")\n    with closing(engine.raw_connection()) as raw, (c3 := engine.connect()):\n        pass\n    assert True\n`);
+    // not offered: inside a begin() block (it commits as it ends), or with a begin() after the commit
+    for (const text of [
+      `def test_a():\n    with engine.begin() as conn:\n        conn.execute(insert(users))\n        conn.commit()\n`,
+      `def test_a():\n    with SessionLocal.begin() as session:\n        session.add(User())\n        session.commit()\n`,
+      `def test_a(session):\n    with session.begin() as tx:\n        session.add(User())\n        tx.commit()\n`,
+      `def test_a(engine):\n    with engine.connect() as conn:\n        conn.execute(insert(users))\n        conn.commit()\n        with conn.begin():\n            conn.execute(insert(users))\n`,
+    ]) {
+      assert.equal(await computeFix("remove-commit", c(3), ctx({ "tests/test_a.py": text })), undefined, text);
+    }
     // a fixture parameter: looked up in the file, then in the conftest.py files above
     const viaFixture = `def test_a(conn, db):\n    conn.execute(insert(users))\n    conn.commit()\n    db.commit()\n`;
     const conftest = `import pytest\n\n@pytest.fixture\ndef conn(engine):\n    with engine.connect() as c:\n        yield c\n\n@pytest.fixture\ndef db(engine):\n    s = Session(engine)\n    yield s\n`;
     assert.equal(await run(viaFixture, 2, { "conftest.py": conftest }), `def test_a(conn, db):\n    conn.execute(insert(users))\n    db.flush()\n`);
     const raw = `import pytest\n\n@pytest.fixture\ndef conn(engine):\n    return engine.raw_connection()\n`;
     assert.equal(await run(viaFixture, 2, { "tests/conftest.py": raw }), `def test_a(conn, db):\n    conn.execute(insert(users))\n    db.flush()\n`);
-    assert.equal(await run(viaFixture, 2), viaFixture.replace(/commit/g, "flush"), "a fixture not found: a session, as before");
+    assert.equal(await run(viaFixture, 2), `def test_a(conn, db):\n    conn.execute(insert(users))\n    db.flush()\n`, "a fixture not found: told by its name");
+    // pytest_asyncio fixtures, name=, a fixture that hands on another, a fixture from engine.begin()
+    const handed = `import pytest, pytest_asyncio\n\n@pytest_asyncio.fixture(name="db")\nasync def _db(connection):\n    yield connection\n\n@pytest.fixture\ndef connection(engine):\n    with engine.connect() as c:\n        yield c\n`;
+    assert.equal(await run(`def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, 2, { "tests/conftest.py": handed }), `def test_a(db):\n    db.execute(insert(users))\n`);
+    const begun = `import pytest\n\n@pytest.fixture\ndef db(engine):\n    with engine.begin() as c:\n        yield c\n`;
+    assert.equal(await computeFix("remove-commit", c(2), ctx({ "tests/test_a.py": `def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, "conftest.py": begun })), undefined, "the fixture's begin() commits at teardown");
+    // an absolute path (no rootdir known): no conftest.py lookup, and no endless one
+    const abs = cause("test-commits", "/abs/tests/test_a.py", 2, "t", ["remove-commit"]);
+    assert.ok(await computeFix("remove-commit", abs, ctx({ "/abs/tests/test_a.py": viaFixture })));
   });
 
   it("edits inserted at one place keep their order, as an editor applies them", () => {
