@@ -80,7 +80,8 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
 const SCOPE_RE = /\bscope\s*=/;
 
 /** The files whose fixtures can request the one in `file`: a test module's fixture is its own;
- * a conftest.py's is seen from its folder down (the conftest.py files and test modules there);
+ * a conftest.py's is seen from its folder down (the conftest.py files and test modules there), and
+ * by the fixtures of the conftest.py files above, for those tests;
  * a pytest_plugins module's is seen everywhere. Fixtures of pytest_plugins modules, which are seen
  * everywhere, may request a conftest.py's too. */
 async function candidateFiles(file: string, ctx: FixContext): Promise<string[]> {
@@ -94,7 +95,9 @@ async function candidateFiles(file: string, ctx: FixContext): Promise<string[]> 
   const modules = all.filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));
   const conftests = [...allFolders].filter(below).map((d) => `${d}/conftest.py`);
   if (dir === "") conftests.unshift("conftest.py");
-  return [...new Set([file, ...conftests, ...modules, ...plugins])];
+  // a conftest.py above sees it too: for the tests below, its fixtures get this one by the name
+  const above = isPlugin || dir === "" ? [] : [...ancestors(dir).slice(1), ""].map((d) => (d ? `${d}/conftest.py` : "conftest.py"));
+  return [...new Set([file, ...conftests, ...above, ...modules, ...plugins])];
 }
 
 /** The modules `files` load with pytest_plugins (a string, or a list or tuple of strings), and

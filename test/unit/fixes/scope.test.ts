@@ -1,5 +1,6 @@
 // The transactional fixture fix on a session-scoped fixture that another session-scoped fixture
-// requests, under real pytest on both stacks: narrowing the first alone stops the run with
+// requests (beside it, in a pytest_plugins module, or in a conftest.py above it), under real
+// pytest on both stacks: narrowing the first alone stops the run with
 // ScopeMismatch; the fix narrows both, and the leak is gone.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -55,11 +56,14 @@ def test_signup_again(db, admin):
 const COMMON = { "models.py": USERS_MODEL, "tests/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
 // admin beside db in conftest.py, or in a module the root conftest.py loads with pytest_plugins
 const ADMIN_AT = CONFTEST.indexOf("\n\n@pytest.fixture(scope=\"session\")\ndef admin");
-const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number }> = [
+const ADMIN_MODULE = `import pytest\n\nfrom models import User\n${CONFTEST.slice(ADMIN_AT)}`;
+const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number; dbFile?: string }> = [
   { name: "in conftest.py", files: { ...COMMON, "conftest.py": CONFTEST }, adminFile: "conftest.py", adminLine0: 22 },
+  // db in tests/conftest.py, admin in the root one: for the tests there, admin gets tests/' db
+  { name: "in the conftest.py above db's", files: { ...COMMON, "tests/conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n`, "conftest.py": ADMIN_MODULE }, adminFile: "conftest.py", adminLine0: 5, dbFile: "tests/conftest.py" },
   {
     name: "in a pytest_plugins module",
-    files: { ...COMMON, "conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n\npytest_plugins = ["fixtures.admin"]\n`, "fixtures/admin.py": `import pytest\n\nfrom models import User\n${CONFTEST.slice(ADMIN_AT)}` },
+    files: { ...COMMON, "conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n\npytest_plugins = ["fixtures.admin"]\n`, "fixtures/admin.py": ADMIN_MODULE },
     adminFile: "fixtures/admin.py",
     adminLine0: 5,
   },
@@ -77,7 +81,7 @@ describe("transactional fixture fix with fixtures that request it", function () 
         assert.match(before.out, /IntegrityError/);
         const read = folderReader(dir);
         const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_signup.py"] };
-        const cause: Cause = { kind: "wide-fixture-scope", file: "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
+        const cause: Cause = { kind: "wide-fixture-scope", file: layout.dbFile ?? "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
         const fix = await computeFix("transactional-fixture", cause, ctx);
         assert.ok(fix);
         assert.match(fix.title, /with admin \(it requests it\) function-scoped too/);
