@@ -27,8 +27,9 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
       [...walk(n)].filter((c) => c.type === "call" && ENGINE_CALLS.has(calleeName(c)) && (!moduleLevel || !insideFunction(c)) && urlKind(root, firstArg(c)) === "file");
     // at module level, only an engine the function names (another engine of the file is not its)
     const usedByFn = (c: Node): boolean => {
-      const left = c.parent?.type === "assignment" ? c.parent.childForFieldName("left")?.text : undefined;
-      return left !== undefined && fn !== undefined && new RegExp(`\\b${left.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(fn.text);
+      const left = c.parent?.type === "assignment" ? c.parent.childForFieldName("left") : undefined;
+      // a name (`engine`) or a dotted one (`db.engine`), among the function's own code, not its strings
+      return !!left && !!fn && [...walk(fn)].some((n) => (n.type === "identifier" || n.type === "attribute") && n.text === left.text);
     };
     const call = fn ? (fileEngines(fn, false)[0] ?? fileEngines(root, true).find(usedByFn)) : fileEngines(root, false)[0];
     const url = call && firstArg(call);

@@ -250,6 +250,8 @@ describe("fix edits", () => {
     assert.match((await fixed({ "conftest.py": fString }, c, "in-memory-database")) ?? "", /\nengine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/);
     // a fixture that uses no module-level engine gets none of them
     assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": byName.replace("yield engine", "yield make_engine()") })), undefined);
+    const mentioned = byName.replace("yield engine", '"""Not the module\'s engine."""\n    yield make_engine()  # engine');
+    assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": mentioned })), undefined, "named in a string or a comment only");
   });
 
   it("transactional: not offered where the session factory makes AsyncSessions", async () => {
