@@ -96,7 +96,7 @@ async function candidateFiles(file: string, ctx: FixContext): Promise<string[]> 
   const conftests = [...allFolders].filter(below).map((d) => `${d}/conftest.py`);
   if (dir === "") conftests.unshift("conftest.py");
   // a conftest.py above sees it too: for the tests below, its fixtures get this one by the name
-  const above = isPlugin || dir === "" ? [] : [...ancestors(dir).slice(1), ""].map((d) => (d ? `${d}/conftest.py` : "conftest.py"));
+  const above = isPlugin || dir === "" ? [] : [...ancestors(file).slice(1), ""].map((d) => (d ? `${d}/conftest.py` : "conftest.py"));
   return [...new Set([file, ...conftests, ...above, ...modules, ...plugins])];
 }
 

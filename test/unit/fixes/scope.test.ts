@@ -57,10 +57,19 @@ const COMMON = { "models.py": USERS_MODEL, "tests/test_signup.py": TESTS, "pytes
 // admin beside db in conftest.py, or in a module the root conftest.py loads with pytest_plugins
 const ADMIN_AT = CONFTEST.indexOf("\n\n@pytest.fixture(scope=\"session\")\ndef admin");
 const ADMIN_MODULE = `import pytest\n\nfrom models import User\n${CONFTEST.slice(ADMIN_AT)}`;
-const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number; dbFile?: string }> = [
+const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number; dbFile?: string; testModule?: string }> = [
   { name: "in conftest.py", files: { ...COMMON, "conftest.py": CONFTEST }, adminFile: "conftest.py", adminLine0: 22 },
   // db in tests/conftest.py, admin in the root one: for the tests there, admin gets tests/' db
   { name: "in the conftest.py above db's", files: { ...COMMON, "tests/conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n`, "conftest.py": ADMIN_MODULE }, adminFile: "conftest.py", adminLine0: 5, dbFile: "tests/conftest.py" },
+  // two folders down: admin in tests/conftest.py, db and the tests in tests/sub
+  {
+    name: "in the conftest.py two folders above db's tests",
+    files: { "models.py": USERS_MODEL, "tests/sub/test_signup.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n", "tests/sub/conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n`, "tests/conftest.py": ADMIN_MODULE },
+    adminFile: "tests/conftest.py",
+    adminLine0: 5,
+    dbFile: "tests/sub/conftest.py",
+    testModule: "tests/sub/test_signup.py",
+  },
   {
     name: "in a pytest_plugins module",
     files: { ...COMMON, "conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n\npytest_plugins = ["fixtures.admin"]\n`, "fixtures/admin.py": ADMIN_MODULE },
@@ -80,7 +89,7 @@ describe("transactional fixture fix with fixtures that request it", function () 
         assert.equal(before.status, 1, before.out);
         assert.match(before.out, /IntegrityError/);
         const read = folderReader(dir);
-        const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => ["tests/test_signup.py"] };
+        const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => [layout.testModule ?? "tests/test_signup.py"] };
         const cause: Cause = { kind: "wide-fixture-scope", file: layout.dbFile ?? "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
         const fix = await computeFix("transactional-fixture", cause, ctx);
         assert.ok(fix);
