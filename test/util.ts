@@ -72,6 +72,13 @@ export function runPytest(dir: string, env: Record<string, string>): { status: n
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** `orm-test-doctor diagnose DIR --json` (the built CLI), with `env` over this process's. */
+export function diagnoseJson(dir: string, env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const cli = path.join(repoRoot(), "out", "src", "cli", "main.js");
+  const r = spawnSync(process.execPath, [cli, "diagnose", dir, "--python", "/usr/bin/python3", "--json", ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** A reader of a folder's files, as a fix's context reads them (undefined: missing). */
 export function folderReader(dir: string): (file: string) => string | undefined {
   return (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);

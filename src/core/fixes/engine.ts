@@ -6,7 +6,7 @@
 import type { Cause } from "../causes/model";
 import { isTestSetup } from "../index/fixtures";
 import type { Fix, FixContext, TextEdit } from "./model";
-import { assignment, calleeName, definition, functionAround, imported, keyword, named, type Node, stringParts, walk, withTree } from "./syntax";
+import { assignedNames, assignment, calleeName, definition, functionAround, imported, keyword, named, type Node, readsModuleName, stringParts, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 
 const ENGINE_CALLS = new Set(["create_engine", "create_async_engine"]);
@@ -26,11 +26,7 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
     const fileEngines = (n: Node, moduleLevel: boolean): Node[] =>
       [...walk(n)].filter((c) => c.type === "call" && ENGINE_CALLS.has(calleeName(c)) && (!moduleLevel || !insideFunction(c)) && urlKind(root, firstArg(c)) === "file");
     // at module level, only an engine the function names (another engine of the file is not its)
-    const usedByFn = (c: Node): boolean => {
-      const left = c.parent?.type === "assignment" ? c.parent.childForFieldName("left") : undefined;
-      // a name (`engine`) or a dotted one (`db.engine`), among the function's own code, not its strings
-      return !!left && !!fn && [...walk(fn)].some((n) => (n.type === "identifier" || n.type === "attribute") && n.text === left.text);
-    };
+    const usedByFn = (c: Node): boolean => !!fn && assignedNames(c).some((name) => readsModuleName(fn, name));
     const call = fn ? (fileEngines(fn, false)[0] ?? fileEngines(root, true).find(usedByFn)) : fileEngines(root, false)[0];
     const url = call && firstArg(call);
     if (!call || !url) return undefined;

@@ -2,6 +2,7 @@
 // the base factory it inherits the setting from) declares it. The quotes stay as written.
 import type { Cause } from "../causes/model";
 import type { Fix, FixContext } from "./model";
+import { ancestors } from "./paths";
 import { assignment, body, definition, named, type Node, stringParts, withTree } from "./syntax";
 import { edit } from "./text";
 
@@ -88,12 +89,4 @@ function moduleFile(ctx: FixContext, from: string, module: string, name: string)
     }
   }
   return undefined;
-}
-
-/** The folders above a file, nearest first ("a/b/c.py" → "a/b", "a"). */
-export function ancestors(file: string): string[] {
-  const parts = file.split("/").slice(0, -1);
-  const out: string[] = [];
-  for (let i = parts.length; i > 0; i--) out.push(parts.slice(0, i).join("/"));
-  return out;
 }

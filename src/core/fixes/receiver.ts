@@ -4,8 +4,9 @@
 // block commits as it ends, whatever the statement becomes). Read from where the name is bound in
 // the function, its annotation, or, for a fixture parameter, the fixture that gives it (the same
 // file, then the conftest.py files of the folders above); else from the name.
-import * as path from "node:path";
 import type { FixContext } from "./model";
+import { conftestsAbove } from "./paths";
+import { fixtureName } from "./scope";
 import { calleeName, isFixture, named, type Node, parameterNames, walk, withTree } from "./syntax";
 
 export type Receiver = "flush" | "no-flush" | "begun";
@@ -61,8 +62,10 @@ export function beginsLater(fn: Node, receiver: string, after: number): boolean 
 function bindingKind(scope: Node, name: string): Receiver | undefined {
   for (const n of walk(scope)) {
     let kind: Receiver | undefined;
-    if ((n.type === "assignment" || n.type === "named_expression") && (n.childForFieldName("left") ?? n.childForFieldName("name"))?.text === name) {
-      kind = valueKind(n.childForFieldName("right") ?? n.childForFieldName("value"), false);
+    if (n.type === "assignment" && n.childForFieldName("left")?.text === name) {
+      kind = valueKind(n.childForFieldName("right"), false);
+    } else if (n.type === "named_expression" && n.childForFieldName("name")?.text === name) {
+      kind = valueKind(n.childForFieldName("value"), false);
     } else if (n.type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
       kind = valueKind(named(n)[0], true);
     }
@@ -141,26 +144,4 @@ function givenKind(def: Node): Receiver | "unknown" | { fixture: string } {
     }
   }
   return "unknown";
-}
-
-/** The fixture's name: its decorator's `name=`, else the function's. */
-function fixtureName(def: Node): string {
-  const parent = def.parent;
-  for (const d of parent?.type === "decorated_definition" ? named(parent) : []) {
-    const m = d.type === "decorator" ? /\bname\s*=\s*["']([^"']+)["']/.exec(d.text) : null;
-    if (m) return m[1]!;
-  }
-  return def.childForFieldName("name")?.text ?? "";
-}
-
-/** The conftest.py files pytest uses for a relative, "/"-separated `file`, nearest first. */
-function conftestsAbove(file: string): string[] {
-  if (path.posix.isAbsolute(file) || file.startsWith("../")) return [];
-  const out: string[] = [];
-  for (let dir = path.posix.dirname(file); ; dir = path.posix.dirname(dir)) {
-    const conftest = dir === "." ? "conftest.py" : `${dir}/conftest.py`;
-    if (conftest !== file) out.push(conftest);
-    if (dir === "." || path.posix.dirname(dir) === dir) break;
-  }
-  return out;
 }

@@ -2,7 +2,7 @@
 // scope requests a function-scoped one, so every fixture that requests it, and every fixture that
 // requests those, is narrowed with it.
 import type { FixContext, TextEdit } from "./model";
-import { ancestors } from "./persistence";
+import { ancestors, conftestsAbove } from "./paths";
 import { decorators, isFixture, keyword, named, parameterNames, stringParts, type Node, walk, withTree } from "./syntax";
 import { edit } from "./text";
 
@@ -38,26 +38,28 @@ export function fixtureName(fn: Node): string {
 
 /**
  * The other fixtures that request `name` (the fixture at `file`:`row`, 0-based) with a scope wider
- * than function, and those that request them, each made function-scoped. They are looked for where
- * the narrowed fixture is seen (see candidateFiles).
+ * than function, and those that request them, each made function-scoped. Each is looked for where
+ * the fixture it requests is seen (see candidateFiles): a fixture narrowed in a conftest.py above
+ * is requested by fixtures in sibling folders the first one never reaches.
  */
 export async function dependentScopeEdits(name: string, file: string, row: number, ctx: FixContext): Promise<{ edits: TextEdit[]; names: string[] }> {
-  const files = await candidateFiles(file, ctx);
-  const wanted = new Set([name]);
+  const layout = await projectLayout(ctx);
+  const queue = [{ name, file }];
+  const queued = new Set([`${file}\0${name}`]);
   const narrowed = new Set([`${file}:${row}`]);
   const edits: TextEdit[] = [];
   const names: string[] = [];
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const f of files) {
+  for (let i = 0; i < queue.length; i++) {
+    const wanted = queue[i]!;
+    for (const f of candidateFiles(wanted.file, layout)) {
       const text = ctx.read(f);
       // a cheap look first: most files define no fixture with a scope, or request none of them
-      if (text === undefined || !SCOPE_RE.test(text) || ![...wanted].some((w) => text.includes(w))) continue;
+      if (text === undefined || !SCOPE_RE.test(text) || !text.includes(wanted.name)) continue;
       const found = await withTree(text, (root) => {
         const out: Array<{ name: string; row: number; edits: TextEdit[] }> = [];
         for (const n of walk(root)) {
           if (n.type !== "function_definition" || !isFixture(n) || narrowed.has(`${f}:${n.startPosition.row}`)) continue;
-          if (!parameterNames(n, "fixtures").some((p) => wanted.has(p))) continue;
+          if (!parameterNames(n, "fixtures").includes(wanted.name)) continue;
           const e = scopeEdits(f, text, n);
           if (e.length) out.push({ name: fixtureName(n), row: n.startPosition.row, edits: e });
         }
@@ -67,9 +69,9 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
         narrowed.add(`${f}:${d.row}`);
         edits.push(...d.edits);
         if (!names.includes(d.name)) names.push(d.name);
-        if (!wanted.has(d.name)) {
-          wanted.add(d.name);
-          grew = true;
+        if (!queued.has(`${f}\0${d.name}`)) {
+          queued.add(`${f}\0${d.name}`);
+          queue.push({ name: d.name, file: f });
         }
       }
     }
@@ -79,25 +81,35 @@ export async function dependentScopeEdits(name: string, file: string, row: numbe
 
 const SCOPE_RE = /\bscope\s*=/;
 
+interface Layout {
+  modules: readonly string[]; // the test modules
+  folders: Set<string>; // the folders that hold them, and those above
+  plugins: string[]; // the pytest_plugins modules
+}
+
+async function projectLayout(ctx: FixContext): Promise<Layout> {
+  const modules = ctx.testModules?.() ?? [];
+  const folders = new Set(modules.flatMap(ancestors));
+  const plugins = await pluginModules(["conftest.py", ...[...folders].map((d) => `${d}/conftest.py`)], ctx);
+  return { modules, folders, plugins };
+}
+
 /** The files whose fixtures can request the one in `file`: a test module's fixture is its own;
  * a conftest.py's is seen from its folder down (the conftest.py files and test modules there), and
  * by the fixtures of the conftest.py files above, for those tests;
  * a pytest_plugins module's is seen everywhere. Fixtures of pytest_plugins modules, which are seen
  * everywhere, may request a conftest.py's too. */
-async function candidateFiles(file: string, ctx: FixContext): Promise<string[]> {
-  const all = ctx.testModules?.() ?? [];
-  const allFolders = new Set(all.flatMap(ancestors));
-  const plugins = await pluginModules(["conftest.py", ...[...allFolders].map((d) => `${d}/conftest.py`)], ctx);
-  const isPlugin = plugins.includes(file);
+function candidateFiles(file: string, layout: Layout): string[] {
+  const isPlugin = layout.plugins.includes(file);
   if (!isPlugin && file !== "conftest.py" && !file.endsWith("/conftest.py")) return [file];
   const dir = isPlugin ? "" : file.slice(0, Math.max(file.lastIndexOf("/"), 0));
   const below = (d: string): boolean => dir === "" || d === dir || d.startsWith(`${dir}/`);
-  const modules = all.filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));
-  const conftests = [...allFolders].filter(below).map((d) => `${d}/conftest.py`);
+  const modules = layout.modules.filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));
+  const conftests = [...layout.folders].filter(below).map((d) => `${d}/conftest.py`);
   if (dir === "") conftests.unshift("conftest.py");
   // a conftest.py above sees it too: for the tests below, its fixtures get this one by the name
-  const above = isPlugin || dir === "" ? [] : [...ancestors(file).slice(1), ""].map((d) => (d ? `${d}/conftest.py` : "conftest.py"));
-  return [...new Set([file, ...conftests, ...above, ...modules, ...plugins])];
+  const above = isPlugin ? [] : conftestsAbove(file);
+  return [...new Set([file, ...conftests, ...above, ...modules, ...layout.plugins])];
 }
 
 /** The modules `files` load with pytest_plugins (a string, or a list or tuple of strings), and

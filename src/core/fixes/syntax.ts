@@ -170,3 +170,58 @@ function docstringEnd(root: Node, text: string): number {
   if (first?.type === "expression_statement" && first.namedChild(0)?.type === "string") return nextLine(text, first.endIndex);
   return 0;
 }
+
+/** The names an assignment gives the value `value`: `a = v`, `a = b = v`, and in a tuple
+ * assignment (`a, b = v, w`) the one in its place. Names and dotted names (`db.engine`) only. */
+export function assignedNames(value: Node): string[] {
+  const out: string[] = [];
+  let n = value;
+  let index = -1;
+  if (n.parent?.type === "expression_list" && n.parent.parent?.type === "assignment") {
+    index = named(n.parent).findIndex((c) => c.equals(n));
+    n = n.parent;
+  }
+  for (let p = n.parent; p?.type === "assignment" && p.childForFieldName("right")?.equals(n); n = p, p = p.parent) {
+    const left = p.childForFieldName("left");
+    const target = index >= 0 && (left?.type === "pattern_list" || left?.type === "tuple_pattern") ? named(left)[index] : index >= 0 ? undefined : left;
+    if (target?.type === "identifier" || target?.type === "attribute") out.push(target.text);
+    index = -1; // `a = b, c = v, w` does not occur: only the innermost assignment is a tuple one
+  }
+  return out;
+}
+
+/** Whether `fn` reads the module-level `name` (`engine`, or a dotted `db.engine`) in its code: not
+ * an attribute of something else (`app.engine`), a keyword's name, the name of a nested def, nor a
+ * name the function binds itself (a parameter, a local) unless it declares it global. */
+export function readsModuleName(fn: Node, name: string): boolean {
+  const head = name.split(".")[0] ?? name;
+  const code = fn.childForFieldName("body");
+  if (!code) return false;
+  const local = new Set(parameterNames(fn));
+  const globals = new Set<string>();
+  for (const n of walk(code)) {
+    if (n.type === "global_statement") for (const g of named(n)) globals.add(g.text);
+    const target = n.type === "named_expression" ? n.childForFieldName("name") : BINDERS.has(n.type) ? n.childForFieldName(n.type === "as_pattern" ? "alias" : "left") : undefined;
+    for (const id of target ? boundIdentifiers(target) : []) local.add(id);
+  }
+  if (local.has(head) && !globals.has(head)) return false;
+  for (const n of walk(code)) {
+    if (n.text !== name || (n.type !== "identifier" && n.type !== "attribute")) continue;
+    const p = n.parent;
+    if (p?.type === "attribute" && p.childForFieldName("attribute")?.equals(n)) continue;
+    if (p?.type === "keyword_argument" && p.childForFieldName("name")?.equals(n)) continue;
+    if ((p?.type === "function_definition" || p?.type === "class_definition") && p.childForFieldName("name")?.equals(n)) continue;
+    return true;
+  }
+  return false;
+}
+
+const BINDERS = new Set(["assignment", "augmented_assignment", "for_statement", "as_pattern"]);
+
+/** The plain names a binding target binds: `a`, `a, b`, `(a, [b, *c])`; not `x.a` or `x[0]`. */
+function boundIdentifiers(target: Node): string[] {
+  if (target.type === "identifier") return [target.text];
+  if (target.type === "as_pattern_target") return named(target).flatMap(boundIdentifiers);
+  if (/pattern|list_splat/.test(target.type) || target.type === "tuple" || target.type === "list" || target.type === "parenthesized_expression") return named(target).flatMap(boundIdentifiers);
+  return [];
+}

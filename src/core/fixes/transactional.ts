@@ -7,7 +7,7 @@
 import type { Cause } from "../causes/model";
 import { appendArguments, engineAssignment, firstArg, pysqliteEdits, urlKind } from "./engine";
 import type { Fix, FixContext, TextEdit } from "./model";
-import { ancestors } from "./persistence";
+import { conftestsAbove } from "./paths";
 import { dependentScopeEdits, fixtureName, scopeEdits } from "./scope";
 import { assignment, body, calleeName, definition, imported, isFixture, keyword, named, parameterNames, type Node, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
@@ -15,7 +15,7 @@ import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 const PREFERRED = /^(db|session|db_session|dbsession|database)$/;
 
 export async function transactionalFixture(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {
-  const files = [...new Set([cause.file, ...ancestors(cause.file).map((d) => `${d}/conftest.py`), "conftest.py"])];
+  const files = [cause.file, ...conftestsAbove(cause.file)];
   for (const file of files) {
     const text = ctx.read(file);
     if (text === undefined) continue;

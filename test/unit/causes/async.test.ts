@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { DiagnoseDocument } from "../../../src/core/causes/document";
 import type { Cause } from "../../../src/core/causes/model";
 import { computeFix, fixedTexts, type FixContext } from "../../../src/core/fixes";
-import { folderReader, pythonStacks, repoRoot, runPytest, USERS_MODEL, writeTree } from "../../util";
+import { diagnoseJson, folderReader, pythonStacks, runPytest, USERS_MODEL, writeTree } from "../../util";
 
 
 const CONFTEST = `import asyncio
@@ -63,7 +63,6 @@ def test_signup_again(db, loop):
 `;
 
 const FILES = { "models.py": USERS_MODEL, "conftest.py": CONFTEST, "tests/test_users.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
-const CLI = path.join(repoRoot(), "out", "src", "cli", "main.js");
 
 function hasAiosqlite(env: Record<string, string>): boolean {
   return spawnSync("/usr/bin/python3", ["-c", "import aiosqlite, greenlet"], { env: { ...process.env, ...env } }).status === 0;
@@ -81,7 +80,7 @@ describe("SQLAlchemy asyncio: causes and fixes", function () {
     it(`${stack.name}: the awaited commit is the test's, at its line; the fixes make the suite pass`, async function () {
       if (!hasAiosqlite(stack.env)) this.skip(); // python3-aiosqlite: scripts/setup.sh python
       const dir = writeTree(FILES);
-      const r = spawnSync(process.execPath, [CLI, "diagnose", dir, "--python", "/usr/bin/python3", "--json", "--no-bisect"], { encoding: "utf8", env: { ...process.env, ...stack.env }, timeout: 120_000 });
+      const r = diagnoseJson(dir, stack.env, "--no-bisect");
       const doc = JSON.parse(r.stdout) as DiagnoseDocument;
       assert.equal(r.status, 1, r.stderr);
       const [failure, ...others] = doc.failures;

@@ -3,13 +3,12 @@
 // remove-commit fix drops `conn.commit()` (a Connection has no flush(): `conn.flush()` would end
 // in AttributeError), after which the fixture's closing of the connection undoes the row.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DiagnoseDocument } from "../../../src/core/causes/document";
 import type { Cause } from "../../../src/core/causes/model";
 import { computeFix, fixedTexts, type FixContext } from "../../../src/core/fixes";
-import { folderReader, pythonStacks, repoRoot, runPytest, USERS_MODEL, writeTree } from "../../util";
+import { diagnoseJson, folderReader, pythonStacks, runPytest, USERS_MODEL, writeTree } from "../../util";
 
 const CONFTEST = `import pytest
 from sqlalchemy import create_engine
@@ -43,14 +42,13 @@ def test_signup_again(conn):
 `;
 
 const FILES = { "models.py": USERS_MODEL, "conftest.py": CONFTEST, "tests/test_users.py": TESTS, "pytest.ini": "[pytest]\npythonpath = .\n" };
-const CLI = path.join(repoRoot(), "out", "src", "cli", "main.js");
 
 describe("a Connection's commit: cause and fix", function () {
   this.timeout(180_000);
   for (const stack of pythonStacks()) {
     it(`${stack.name}: test-commits at the insert; remove-commit drops conn.commit() and the suite passes`, async () => {
       const dir = writeTree(FILES);
-      const r = spawnSync(process.execPath, [CLI, "diagnose", dir, "--python", "/usr/bin/python3", "--json", "--no-bisect"], { encoding: "utf8", env: { ...process.env, ...stack.env }, timeout: 120_000 });
+      const r = diagnoseJson(dir, stack.env, "--no-bisect");
       assert.equal(r.status, 1, r.stderr);
       const doc = JSON.parse(r.stdout) as DiagnoseDocument;
       assert.deepEqual(doc.failures.map((f) => f.nodeid), ["tests/test_users.py::test_signup_again"]);

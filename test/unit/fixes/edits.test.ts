@@ -252,6 +252,29 @@ describe("fix edits", () => {
     assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": byName.replace("yield engine", "yield make_engine()") })), undefined);
     const mentioned = byName.replace("yield engine", '"""Not the module\'s engine."""\n    yield make_engine()  # engine');
     assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": mentioned })), undefined, "named in a string or a comment only");
+    // names that are not a read of the module's engine: another object's attribute, a keyword's
+    // name, a parameter or a local of that name, the fixture's own name
+    for (const [what, code] of [
+      ["an attribute of something else", "yield app.engine"],
+      ["a keyword's name", "yield make(engine=None)"],
+      ["a local", "engine = make_engine()\n    yield engine"],
+      ["a tuple local", "engine, other = make_engines()\n    yield engine"],
+    ] as const) {
+      assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": byName.replace("yield engine", code) })), undefined, what);
+    }
+    const param = byName.replace("def db():\n    yield engine", "def db(engine):\n    yield engine");
+    assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": param })), undefined, "a parameter");
+    const ownName = byName.replace("def db():\n    yield engine", "def engine():\n    yield make_engine()");
+    assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": ownName })), undefined, "the fixture's own name");
+    // and those that are: declared global, bound in a chained or a tuple assignment
+    const global = byName.replace("yield engine", "global engine\n    engine = engine.execution_options()\n    yield engine");
+    assert.ok(await computeFix("in-memory-database", c, ctx({ "conftest.py": global })), "declared global");
+    const chained = byName.replace("engine = create_async_engine(URL)", "engine = default_engine = create_async_engine(URL)").replace("yield engine", "yield default_engine");
+    assert.match((await fixed({ "conftest.py": chained }, c, "in-memory-database")) ?? "", /default_engine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, "chained");
+    const tuple = byName.replace("engine = create_async_engine(URL)", 'engine, reports = create_async_engine(URL), create_async_engine("sqlite+aiosqlite:///r.db")');
+    assert.match((await fixed({ "conftest.py": tuple }, c, "in-memory-database")) ?? "", /engine, reports = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool, connect_args=\{"check_same_thread": False\}\), create_async_engine\("sqlite\+aiosqlite:\/\/\/r\.db"\)/, "tuple");
+    const tupleOther = tuple.replace("yield engine", "yield reports");
+    assert.match((await fixed({ "conftest.py": tupleOther }, c, "in-memory-database")) ?? "", /engine, reports = create_async_engine\(URL\), create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, "the tuple's other");
   });
 
   it("transactional: not offered where the session factory makes AsyncSessions", async () => {

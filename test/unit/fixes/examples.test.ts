@@ -11,9 +11,8 @@ import type { Cause } from "../../../src/core/causes/model";
 import type { DiagnoseDocument } from "../../../src/core/causes/document";
 import { computeFix, fixedTexts, problem, type Fix, type FixContext } from "../../../src/core/fixes";
 import { withPythonTree } from "../../../src/core/pyparse";
-import { fixturePath, pythonStacks, repoRoot } from "../../util";
+import { diagnoseJson, fixturePath, pythonStacks } from "../../util";
 
-const cli = path.join(repoRoot(), "out", "src", "cli", "main.js");
 const PROJECTS = ["commit_factory", "create_override", "rollback_file_db", "savepoint_commit", "session_pending_rollback", "session_scoped_session", "shared_session", "unique_values"];
 
 function copy(project: string): string {
@@ -41,7 +40,7 @@ function context(dir: string, sqlalchemy: string, texts = new Map<string, string
 function causesOf(dir: string, env: Record<string, string>): Array<{ cause: Cause; explains: Set<string> }> {
   const out = new Map<string, { cause: Cause; explains: Set<string> }>();
   for (let run = 0; run < 2; run++) {
-    const r = spawnSync(process.execPath, [cli, "diagnose", dir, "--python", "/usr/bin/python3", "--json"], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+    const r = diagnoseJson(dir, env);
     const doc = JSON.parse(r.stdout) as DiagnoseDocument;
     for (const f of doc.failures) {
       for (const c of f.causes) {

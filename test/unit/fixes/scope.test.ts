@@ -57,7 +57,41 @@ const COMMON = { "models.py": USERS_MODEL, "tests/test_signup.py": TESTS, "pytes
 // admin beside db in conftest.py, or in a module the root conftest.py loads with pytest_plugins
 const ADMIN_AT = CONFTEST.indexOf("\n\n@pytest.fixture(scope=\"session\")\ndef admin");
 const ADMIN_MODULE = `import pytest\n\nfrom models import User\n${CONFTEST.slice(ADMIN_AT)}`;
-const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: string; adminLine0: number; dbFile?: string; testModule?: string }> = [
+// db in tests/, admin in the root conftest.py, and team(admin) in a sibling folder whose tests get
+// their own db: narrowing admin reaches team, which narrowing db alone never reaches
+const ROOT_ADMIN = `${CONFTEST.slice(0, CONFTEST.indexOf("\n\n@pytest.fixture(scope=\"session\")\ndef db"))}\n${CONFTEST.slice(ADMIN_AT)}`;
+const OTHER_CONFTEST = `import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from models import Base
+
+
+@pytest.fixture(scope="session")
+def db():
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    session = Session(bind=engine)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def team(admin):
+    return [admin]
+`;
+const TEAM_AT = OTHER_CONFTEST.slice(0, OTHER_CONFTEST.indexOf("def team")).split("\n").length - 2;
+interface Layout {
+  name: string;
+  files: Record<string, string>;
+  adminFile: string; // the fixture whose edit alone, left out, ends in ScopeMismatch
+  adminLine0: number;
+  dbFile?: string;
+  testModules?: string[];
+  title?: RegExp;
+  passed?: number;
+}
+const LAYOUTS: Layout[] = [
   { name: "in conftest.py", files: { ...COMMON, "conftest.py": CONFTEST }, adminFile: "conftest.py", adminLine0: 22 },
   // db in tests/conftest.py, admin in the root one: for the tests there, admin gets tests/' db
   { name: "in the conftest.py above db's", files: { ...COMMON, "tests/conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n`, "conftest.py": ADMIN_MODULE }, adminFile: "conftest.py", adminLine0: 5, dbFile: "tests/conftest.py" },
@@ -68,7 +102,17 @@ const LAYOUTS: Array<{ name: string; files: Record<string, string>; adminFile: s
     adminFile: "tests/conftest.py",
     adminLine0: 5,
     dbFile: "tests/sub/conftest.py",
-    testModule: "tests/sub/test_signup.py",
+    testModules: ["tests/sub/test_signup.py"],
+  },
+  {
+    name: "in the root conftest.py, requested by team in a sibling folder",
+    files: { ...COMMON, "conftest.py": ROOT_ADMIN, "tests/conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n`, "other/conftest.py": OTHER_CONFTEST, "other/test_team.py": `def test_team(team):\n    assert team[0].email == "admin@example.com"\n` },
+    adminFile: "other/conftest.py",
+    adminLine0: TEAM_AT,
+    dbFile: "tests/conftest.py",
+    testModules: ["tests/test_signup.py", "other/test_team.py"],
+    title: /with admin, team \(they request it\) function-scoped too/,
+    passed: 3,
   },
   {
     name: "in a pytest_plugins module",
@@ -89,11 +133,11 @@ describe("transactional fixture fix with fixtures that request it", function () 
         assert.equal(before.status, 1, before.out);
         assert.match(before.out, /IntegrityError/);
         const read = folderReader(dir);
-        const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => [layout.testModule ?? "tests/test_signup.py"] };
+        const ctx: FixContext = { read, sqlalchemy: stack.name === "legacy" ? "1.4" : "2.0", testModules: () => layout.testModules ?? ["tests/test_signup.py"] };
         const cause: Cause = { kind: "wide-fixture-scope", file: layout.dbFile ?? "conftest.py", line: 17, symbol: "db", evidence: "", fixes: ["transactional-fixture"], rank: 0 };
         const fix = await computeFix("transactional-fixture", cause, ctx);
         assert.ok(fix);
-        assert.match(fix.title, /with admin \(it requests it\) function-scoped too/);
+        assert.match(fix.title, layout.title ?? /with admin \(it requests it\) function-scoped too/);
         const write = (f: typeof fix): void => {
           for (const [file, text] of fixedTexts(f, ctx)) fs.writeFileSync(path.join(dir, file), text);
         };
@@ -109,7 +153,7 @@ describe("transactional fixture fix with fixtures that request it", function () 
         write(fix);
         const after = runPytest(dir, stack.env);
         assert.equal(after.status, 0, after.out);
-        assert.match(after.out, /2 passed/);
+        assert.match(after.out, new RegExp(`${layout.passed ?? 2} passed`));
       });
     }
   }
