@@ -3,10 +3,11 @@
 // Transaction from `conn.begin()`, a DBAPI connection), or a `with X.begin()` block ("begun": the
 // block commits as it ends, whatever the statement becomes). Read from where the name is bound in
 // the function, its annotation, or, for a fixture parameter, the fixture that gives it (the same
-// file, then the conftest.py files of the folders above); else from the name.
+// file, then the conftest.py files of the folders above and the modules they load with
+// pytest_plugins); else from the name.
 import type { FixContext } from "./model";
 import { conftestsAbove } from "./paths";
-import { fixtureName } from "./scope";
+import { fixtureName, pluginModules } from "./scope";
 import { calleeName, isFixture, named, type Node, parameterNames, walk, withTree } from "./syntax";
 
 export type Receiver = "flush" | "no-flush" | "begun";
@@ -110,9 +111,11 @@ export async function resolveReceivers(known: readonly Known[], file: string, ct
 }
 
 /** What fixture `name` yields or returns, found in `file`, then in the conftest.py files of its
- * folder and the folders above; undefined when not found or nothing tells. */
+ * folder and the folders above, then in the modules they load with pytest_plugins; undefined when
+ * not found or nothing tells. */
 async function fixtureKind(name: string, file: string, ctx: FixContext, hops: number): Promise<Receiver | undefined> {
-  for (const candidate of [file, ...conftestsAbove(file)]) {
+  const conftests = conftestsAbove(file);
+  for (const candidate of [file, ...conftests, ...(await pluginModules(conftests, ctx))]) {
     const text = ctx.read(candidate);
     if (text === undefined) continue;
     const found = await withTree(text, (root) => {

@@ -117,7 +117,7 @@ function candidateFiles(file: string, layout: Layout): string[] {
  * names it and in each folder above (where pytest's default import mode puts a conftest.py's
  * folder on sys.path); names found nowhere (installed packages) are left out. Read from the files'
  * current text, as the fix's edits are (the project index may not have an editor's unsaved text). */
-async function pluginModules(files: readonly string[], ctx: FixContext): Promise<string[]> {
+export async function pluginModules(files: readonly string[], ctx: FixContext): Promise<string[]> {
   const out: string[] = [];
   const queue = [...new Set(files)];
   for (let i = 0; i < queue.length; i++) {

@@ -328,6 +328,10 @@ describe("fix edits", () => {
     // pytest_asyncio fixtures, name=, a fixture that hands on another, a fixture from engine.begin()
     const handed = `import pytest, pytest_asyncio\n\n@pytest_asyncio.fixture(name="db")\nasync def _db(connection):\n    yield connection\n\n@pytest.fixture\ndef connection(engine):\n    with engine.connect() as c:\n        yield c\n`;
     assert.equal(await run(`def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, 2, { "tests/conftest.py": handed }), `def test_a(db):\n    db.execute(insert(users))\n`);
+    // in a module the root conftest.py loads with pytest_plugins
+    const plugin = `import pytest\n\n@pytest.fixture\ndef db(engine):\n    with engine.connect() as c:\n        yield c\n`;
+    const loads = { "conftest.py": `pytest_plugins = ["fixtures.database"]\n`, "fixtures/database.py": plugin };
+    assert.equal(await run(`def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, 2, loads), `def test_a(db):\n    db.execute(insert(users))\n`);
     const begun = `import pytest\n\n@pytest.fixture\ndef db(engine):\n    with engine.begin() as c:\n        yield c\n`;
     assert.equal(await computeFix("remove-commit", c(2), ctx({ "tests/test_a.py": `def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, "conftest.py": begun })), undefined, "the fixture's begin() commits at teardown");
     // an absolute path (no rootdir known): no conftest.py lookup, and no endless one
