@@ -6,7 +6,9 @@
 import type { Cause } from "../causes/model";
 import { isTestSetup } from "../index/fixtures";
 import type { Fix, FixContext, TextEdit } from "./model";
-import { assignedNames, assignment, calleeName, definition, functionAround, imported, keyword, named, type Node, readsModuleName, stringParts, walk, withTree } from "./syntax";
+import { fixtureName } from "./scope";
+import { assignedNames, readsModuleName } from "./names";
+import { assignment, calleeName, definition, functionAround, imported, isFixture, keyword, named, parameterNames, type Node, stringParts, walk, withTree } from "./syntax";
 import { edit, indentAt, indentUnit, lineStart, nextLine } from "./text";
 
 const ENGINE_CALLS = new Set(["create_engine", "create_async_engine"]);
@@ -26,7 +28,7 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
     const fileEngines = (n: Node, moduleLevel: boolean): Node[] =>
       [...walk(n)].filter((c) => c.type === "call" && ENGINE_CALLS.has(calleeName(c)) && (!moduleLevel || !insideFunction(c)) && urlKind(root, firstArg(c)) === "file");
     // at module level, only an engine the function names (another engine of the file is not its)
-    const usedByFn = (c: Node): boolean => !!fn && assignedNames(c).some((name) => readsModuleName(fn, name));
+    const usedByFn = (c: Node): boolean => !!fn && assignedNames(c).some((name) => readsModuleName(fn, name) || throughFixture(root, fn, name, 0));
     const call = fn ? (fileEngines(fn, false)[0] ?? fileEngines(root, true).find(usedByFn)) : fileEngines(root, false)[0];
     const url = call && firstArg(call);
     if (!call || !url) return undefined;
@@ -47,6 +49,19 @@ export async function inMemoryDatabase(cause: Cause, ctx: FixContext): Promise<F
     if (pool.edit) edits.push(pool.edit);
     return { id: "in-memory-database" as const, title, edits };
   });
+}
+
+/** Whether a fixture of this file that `fn` requests reads the module-level `name` (an
+ * `@pytest.fixture(name="engine")` handing the module's engine on), up to two fixtures deep. */
+function throughFixture(root: Node, fn: Node, name: string, depth: number): boolean {
+  const wanted = new Set(parameterNames(fn, "fixtures"));
+  if (!wanted.size || depth > 2) return false;
+  for (const st of named(root)) {
+    const def = st.type === "decorated_definition" ? st.childForFieldName("definition") : null;
+    if (def?.type !== "function_definition" || def.equals(fn) || !isFixture(def) || !wanted.has(fixtureName(def))) continue;
+    if (readsModuleName(def, name) || throughFixture(root, def, name, depth + 1)) return true;
+  }
+  return false;
 }
 
 export async function pysqliteSavepointFix(cause: Cause, ctx: FixContext): Promise<Fix | undefined> {

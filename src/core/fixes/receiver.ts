@@ -115,7 +115,7 @@ export async function resolveReceivers(known: readonly Known[], file: string, ct
  * not found or nothing tells. */
 async function fixtureKind(name: string, file: string, ctx: FixContext, hops: number): Promise<Receiver | undefined> {
   const conftests = conftestsAbove(file);
-  for (const candidate of [file, ...conftests, ...(await pluginModules(conftests, ctx))]) {
+  for (const candidate of [file, ...conftests, ...(await pluginModules([file, ...conftests], ctx))]) {
     const text = ctx.read(candidate);
     if (text === undefined) continue;
     const found = await withTree(text, (root) => {

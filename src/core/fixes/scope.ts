@@ -94,14 +94,17 @@ async function projectLayout(ctx: FixContext): Promise<Layout> {
   return { modules, folders, plugins };
 }
 
-/** The files whose fixtures can request the one in `file`: a test module's fixture is its own;
+/** The files whose fixtures can request the one in `file`: a test module's fixture is requested
+ * for its own tests, by its fixtures and those of the conftest.py files above;
  * a conftest.py's is seen from its folder down (the conftest.py files and test modules there), and
  * by the fixtures of the conftest.py files above, for those tests;
  * a pytest_plugins module's is seen everywhere. Fixtures of pytest_plugins modules, which are seen
  * everywhere, may request a conftest.py's too. */
 function candidateFiles(file: string, layout: Layout): string[] {
   const isPlugin = layout.plugins.includes(file);
-  if (!isPlugin && file !== "conftest.py" && !file.endsWith("/conftest.py")) return [file];
+  // a test module's fixture is seen by its own tests: the fixtures of the conftest.py files above
+  // and of the pytest_plugins modules request it for them
+  if (!isPlugin && file !== "conftest.py" && !file.endsWith("/conftest.py")) return [...new Set([file, ...conftestsAbove(file), ...layout.plugins])];
   const dir = isPlugin ? "" : file.slice(0, Math.max(file.lastIndexOf("/"), 0));
   const below = (d: string): boolean => dir === "" || d === dir || d.startsWith(`${dir}/`);
   const modules = layout.modules.filter((m) => below(m.slice(0, Math.max(m.lastIndexOf("/"), 0))));

@@ -269,12 +269,48 @@ describe("fix edits", () => {
     // and those that are: declared global, bound in a chained or a tuple assignment
     const global = byName.replace("yield engine", "global engine\n    engine = engine.execution_options()\n    yield engine");
     assert.ok(await computeFix("in-memory-database", c, ctx({ "conftest.py": global })), "declared global");
-    const chained = byName.replace("engine = create_async_engine(URL)", "engine = default_engine = create_async_engine(URL)").replace("yield engine", "yield default_engine");
-    assert.match((await fixed({ "conftest.py": chained }, c, "in-memory-database")) ?? "", /default_engine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, "chained");
+    const chained = byName.replace("engine = create_async_engine(URL)", "engine = default_engine = create_async_engine(URL)");
+    assert.match((await fixed({ "conftest.py": chained }, c, "in-memory-database")) ?? "", /engine = default_engine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, "chained: the outer name");
     const tuple = byName.replace("engine = create_async_engine(URL)", 'engine, reports = create_async_engine(URL), create_async_engine("sqlite+aiosqlite:///r.db")');
     assert.match((await fixed({ "conftest.py": tuple }, c, "in-memory-database")) ?? "", /engine, reports = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool, connect_args=\{"check_same_thread": False\}\), create_async_engine\("sqlite\+aiosqlite:\/\/\/r\.db"\)/, "tuple");
     const tupleOther = tuple.replace("yield engine", "yield reports");
     assert.match((await fixed({ "conftest.py": tupleOther }, c, "in-memory-database")) ?? "", /engine, reports = create_async_engine\(URL\), create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, "the tuple's other");
+    const starred = byName.replace("engine = create_async_engine(URL)", '*rest, engine = create_async_engine("sqlite+aiosqlite:///a.db"), create_async_engine("sqlite+aiosqlite:///b.db"), create_async_engine(URL)');
+    assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": starred })), undefined, "past a starred target");
+    for (const [what, line] of [
+      ["a parenthesized tuple", 'engine, reports = (create_async_engine(URL), create_async_engine("sqlite+aiosqlite:///r.db"))'],
+      ["a list target", '[engine, reports] = create_async_engine(URL), create_async_engine("sqlite+aiosqlite:///r.db")'],
+      ["a chained tuple", 'engine, reports = e, r = create_async_engine(URL), create_async_engine("sqlite+aiosqlite:///r.db")'],
+    ] as const) {
+      const out = await fixed({ "conftest.py": byName.replace("engine = create_async_engine(URL)", line) }, c, "in-memory-database");
+      assert.match(out ?? "", /create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool, connect_args=\{"check_same_thread": False\}\), create_async_engine\("sqlite\+aiosqlite:\/\/\/r\.db"\)/, what);
+    }
+    // scopes: a nested def, lambda, comprehension or import that binds the name is not a read of
+    // the module's; a nested def that only uses it, or a parameter default, is
+    for (const [what, code] of [
+      ["a lambda's parameter", "yield (lambda engine: engine.connect())(make_engine())"],
+      ["a nested def's parameter", "def helper(engine):\n        return engine\n    yield helper(make_engine())"],
+      ["a comprehension's variable", "yield [engine for engine in make_engines()]"],
+      ["an import in the fixture", "from app import engine\n    yield engine"],
+      ["a local, with global in a nested def", "def reset():\n        global engine\n    engine = make_engine()\n    yield engine"],
+    ] as const) {
+      assert.equal(await computeFix("in-memory-database", c, ctx({ "conftest.py": byName.replace("yield engine", code) })), undefined, what);
+    }
+    for (const [what, text] of [
+      ["a nested def that binds it, beside a real read", byName.replace("yield engine", "def reset():\n        engine = None\n    yield engine")],
+      ["a nested def that reads it", byName.replace("yield engine", "def connect():\n        return engine.connect()\n    yield connect()")],
+      ["a parameter default", byName.replace("def db():\n    yield engine", "def db(e=engine):\n    yield e")],
+      ["a class attribute at module level", byName.replace("engine = create_async_engine(URL)", "class Config:\n    engine = create_async_engine(URL)").replace("yield engine", "yield Config.engine")],
+    ] as const) {
+      assert.match((await fixed({ "conftest.py": text }, c, "in-memory-database")) ?? "", /create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, what);
+    }
+    // the cause on db(engine), whose engine is a name= fixture handing the module's engine on
+    const handedOn = byName.replace("@pytest.fixture\ndef db():\n    yield engine", '@pytest.fixture(name="engine")\ndef engine_fixture():\n    return engine\n\n\n@pytest.fixture\ndef db(engine):\n    yield engine');
+    const dbLine = handedOn.split("\n").indexOf("def db(engine):") + 1;
+    const onDb = cause("persistent-database", "conftest.py", dbLine, "sqlite+aiosqlite:///dev.db", ["in-memory-database"]);
+    assert.match((await fixed({ "conftest.py": handedOn }, onDb, "in-memory-database")) ?? "", /\nengine = create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, "through a name= fixture");
+    const notHanded = handedOn.replace("    return engine\n", "    return make_engine()\n");
+    assert.equal(await computeFix("in-memory-database", onDb, ctx({ "conftest.py": notHanded })), undefined, "a name= fixture that makes its own");
   });
 
   it("transactional: not offered where the session factory makes AsyncSessions", async () => {
@@ -332,6 +368,10 @@ describe("fix edits", () => {
     const plugin = `import pytest\n\n@pytest.fixture\ndef db(engine):\n    with engine.connect() as c:\n        yield c\n`;
     const loads = { "conftest.py": `pytest_plugins = ["fixtures.database"]\n`, "fixtures/database.py": plugin };
     assert.equal(await run(`def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, 2, loads), `def test_a(db):\n    db.execute(insert(users))\n`);
+    // a commit in a fixture of the conftest.py that loads it
+    const seed = `pytest_plugins = ["fixtures.database"]\n\n\n@pytest.fixture\ndef seed(db):\n    db.execute(insert(users))\n    db.commit()\n`;
+    const seedCause = cause("test-commits", "conftest.py", 7, "seed", ["remove-commit"]);
+    assert.equal(await fixed({ "conftest.py": seed, "fixtures/database.py": plugin }, seedCause, "remove-commit"), seed.replace("    db.commit()\n", ""));
     const begun = `import pytest\n\n@pytest.fixture\ndef db(engine):\n    with engine.begin() as c:\n        yield c\n`;
     assert.equal(await computeFix("remove-commit", c(2), ctx({ "tests/test_a.py": `def test_a(db):\n    db.execute(insert(users))\n    db.commit()\n`, "conftest.py": begun })), undefined, "the fixture's begin() commits at teardown");
     // an absolute path (no rootdir known): no conftest.py lookup, and no endless one

@@ -81,6 +81,10 @@ def team(admin):
     return [admin]
 `;
 const TEAM_AT = OTHER_CONFTEST.slice(0, OTHER_CONFTEST.indexOf("def team")).split("\n").length - 2;
+// admin in the test module itself, team(admin) in the conftest.py above it: a conftest's fixture
+// gets the test module's admin for that module's tests
+const MODULE_ADMIN = `import pytest\n\nfrom models import User\n${CONFTEST.slice(ADMIN_AT)}\n\n${TESTS.replace("from models import User\n", "").replace(/\(db, admin\)/g, "(db, team)").trim()}\n`;
+const TEAM_CONFTEST = `import pytest\n\n\n@pytest.fixture(scope="session")\ndef team(admin):\n    return [admin]\n`;
 interface Layout {
   name: string;
   files: Record<string, string>;
@@ -113,6 +117,13 @@ const LAYOUTS: Layout[] = [
     testModules: ["tests/test_signup.py", "other/test_team.py"],
     title: /with admin, team \(they request it\) function-scoped too/,
     passed: 3,
+  },
+  {
+    name: "in the test module, requested by team in the conftest.py above it",
+    files: { ...COMMON, "conftest.py": `${CONFTEST.slice(0, ADMIN_AT)}\n`, "tests/conftest.py": TEAM_CONFTEST, "tests/test_signup.py": MODULE_ADMIN },
+    adminFile: "tests/conftest.py",
+    adminLine0: 3,
+    title: /with admin, team \(they request it\) function-scoped too/,
   },
   {
     name: "in a pytest_plugins module",
