@@ -6,6 +6,8 @@ import linecache
 import os
 import sys
 
+from .tree import class_ranges
+
 # factory_boy methods that have the factory class in a local named `cls`
 _FACTORY_FUNCS = frozenset(("_create", "_save", "create", "_generate", "generate", "__call__", "create_batch", "_create_batch"))
 _SKIP_DIRS = frozenset(("site-packages", "dist-packages", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"))
@@ -42,10 +44,31 @@ def _defsite(obj):
                 return None  # exec'd or generated code, or a .pyc without its source
         else:
             file = inspect.getsourcefile(target)
-            _, line = inspect.getsourcelines(target)
+            line = _class_line(file, target) if isinstance(target, type) else None
+            if line is None:
+                _, line = inspect.getsourcelines(target)
         return os.path.abspath(file), max(_past_decorators(file, line) - 1, 0)
     except Exception:
         return None
+
+
+_class_lines = {}  # file -> {qualname: (0-based first line, its first decorator's; last line)}
+
+
+def _class_line(file, cls):
+    """Where `cls` starts in `file`, from one parse of the file for all its classes: inspect parses
+    the whole module again for every class it is asked about (Python < 3.13), 10 ms and more a
+    factory in a long factories.py. None when the file's classes cannot be told (then inspect)."""
+    first = cls.__dict__.get("__firstlineno__")  # Python 3.13+ (its own: a base's is inherited)
+    if isinstance(first, int):
+        return first
+    if not file:
+        return None
+    table = _class_lines.get(file)
+    if table is None:
+        table = _class_lines[file] = class_ranges(linecache.getlines(file))
+    found = table.get(cls.__qualname__)
+    return found[0] + 1 if found else None
 
 
 class Attribution:
