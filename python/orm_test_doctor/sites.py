@@ -6,7 +6,7 @@ import linecache
 import os
 import sys
 
-from .tree import class_ranges
+from . import tree
 
 # factory_boy methods that have the factory class in a local named `cls`
 _FACTORY_FUNCS = frozenset(("_create", "_save", "create", "_generate", "generate", "__call__", "create_batch", "_create_batch"))
@@ -52,9 +52,6 @@ def _defsite(obj):
         return None
 
 
-_class_lines = {}  # file -> {qualname: (0-based first line, its first decorator's; last line)}
-
-
 def _class_line(file, cls):
     """Where `cls` starts in `file`, from one parse of the file for all its classes: inspect parses
     the whole module again for every class it is asked about (Python < 3.13), 10 ms and more a
@@ -64,10 +61,7 @@ def _class_line(file, cls):
         return first
     if not file:
         return None
-    table = _class_lines.get(file)
-    if table is None:
-        table = _class_lines[file] = class_ranges(linecache.getlines(file))
-    found = table.get(cls.__qualname__)
+    found = tree.class_range(cls, file)
     return found[0] + 1 if found else None
 
 

@@ -31,7 +31,7 @@ def _source_range(obj, first_line=None, ends=None):
     from one AST parse per file (`ends`, a _DefEnds) instead of tokenizing every function."""
     try:
         obj = inspect.unwrap(obj)
-        known = ends.class_range(obj) if ends is not None and isinstance(obj, type) else None
+        known = class_range(obj) if ends is not None and isinstance(obj, type) else None
         if known is not None:
             start, end = known
             return {"line": start if first_line is None else first_line, "endLine": end}
@@ -56,19 +56,6 @@ class _DefEnds:
 
     def __init__(self):
         self._files = {}  # co_filename -> (lines, {start: end})
-        self._classes = {}  # source file -> {qualname: (start, end)}
-
-    def class_range(self, cls):
-        """(start, end), 0-based, of a class as inspect.findsource and getblock give them, from one
-        parse of its file for all its classes: findsource parses the whole module again for each
-        class (Python < 3.13), 6 ms a class of a 1,300-line test module here. None: ask inspect."""
-        file = inspect.getsourcefile(cls)
-        if not file:
-            return None
-        table = self._classes.get(file)
-        if table is None:
-            table = self._classes[file] = class_ranges(linecache.getlines(file))
-        return table.get(cls.__qualname__)
 
     def end(self, obj, lines, start):
         code = getattr(getattr(obj, "__func__", obj), "__code__", None)
@@ -81,6 +68,22 @@ class _DefEnds:
         if entry is None or entry[0] is not lines:
             entry = self._files[code.co_filename] = (lines, _def_ends(lines))
         return entry[1].get(start)
+
+
+_CLASSES = {}  # source file -> {qualname: (start, end)}, for the process: sources do not change
+
+
+def class_range(cls, file=None):
+    """(start, end), 0-based, of a class as inspect.findsource and getblock give them, from one
+    parse of its file for all its classes: findsource parses the whole module again for each
+    class (Python < 3.13), 6 ms a class of a 1,300-line test module here. None: ask inspect."""
+    file = file or inspect.getsourcefile(cls)
+    if not file:
+        return None
+    table = _CLASSES.get(file)
+    if table is None:
+        table = _CLASSES[file] = class_ranges(linecache.getlines(file))
+    return table.get(cls.__qualname__)
 
 
 _END_LINE = operator.itemgetter(1)
@@ -121,6 +124,7 @@ def _code_end(code, lines, start):
 
 
 _DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")  # statement lists
 
 
 def _defs(body):
@@ -131,7 +135,7 @@ def _defs(body):
         for node in todo.pop():
             if isinstance(node, _DEF) and node.body:
                 yield node
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for field in _BLOCK_FIELDS:
                 sub = getattr(node, field, None)
                 if sub and isinstance(sub, list):
                     todo.append(sub)
@@ -189,7 +193,7 @@ def _add_classes(body, prefix, lines, out):
         elif isinstance(node, _DEF):
             _add_classes(node.body, f"{prefix}{node.name}.<locals>.", lines, out)
         else:
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for field in _BLOCK_FIELDS:
                 sub = getattr(node, field, None)
                 if sub and isinstance(sub, list):
                     _add_classes(sub, prefix, lines, out)

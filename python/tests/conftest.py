@@ -19,6 +19,33 @@ sys.path.insert(0, str(PLUGIN_DIR))  # unit tests import orm_test_doctor's helpe
 from orm_test_doctor import SOCKET_ENV  # noqa: E402  (needs the path above)
 
 
+def load_module(path, text, monkeypatch):
+    """Write `text` to `path` and import it as a module named after the file, registered in
+    sys.modules (where inspect looks for a class's file) for the test's duration."""
+    import importlib.util
+
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, path.stem, mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def count_parses(monkeypatch):
+    """A list that gets one entry per ast.parse call from now on; the class-range cache is
+    emptied so that the first lookup of a file parses it again."""
+    import ast
+
+    from orm_test_doctor import tree
+
+    parses = []
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
+    monkeypatch.setattr(tree, "_CLASSES", {})
+    return parses
+
+
 class Server:
     """Accepts any number of connections and collects the JSON lines they send."""
 

@@ -145,30 +145,22 @@ def test_collected_tree(project):
 
 
 def test_class_ranges_match_inspect_from_one_parse_per_file(tmp_path, monkeypatch):
-    import ast
-    import importlib.util
-    import sys
-
+    from conftest import count_parses, load_module
     from orm_test_doctor import tree
 
-    src = tmp_path / "test_ranges.py"
-    src.write_text(
+    mod = load_module(
+        tmp_path / "test_ranges.py",
         "import pytest\n\n\n"
         "@pytest.mark.usefixtures(\"tmp_path\")\n\nclass TestDecorated:\n    def test_a(self):\n        pass\n        # a trailing comment in the block\n\n"
         "class TestOuter:\n    class TestInner:\n        def test_b(self):\n            pass\n    x = 1\n# at column 0: not the block's\n\n"
         "if True:\n    class TestGuarded:\n        pass\n\n"
-        "def make():\n    class TestLocal:\n        pass\n    return TestLocal\n"
+        "def make():\n    class TestLocal:\n        pass\n    return TestLocal\n",
+        monkeypatch,
     )
-    spec = importlib.util.spec_from_file_location("test_ranges", src)
-    mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "test_ranges", mod)
-    spec.loader.exec_module(mod)
     classes = [mod.TestDecorated, mod.TestOuter, mod.TestOuter.TestInner, mod.TestGuarded, mod.make()]
     by_inspect = [tree._source_range(c) for c in classes]  # no _DefEnds: inspect alone
     assert by_inspect == [{"line": 3, "endLine": 8}, {"line": 10, "endLine": 14}, {"line": 11, "endLine": 13}, {"line": 18, "endLine": 19}, {"line": 22, "endLine": 23}]
-    parses = []
-    real_parse = ast.parse
-    monkeypatch.setattr(ast, "parse", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
+    parses = count_parses(monkeypatch)
     ends = tree._DefEnds()
     assert [tree._source_range(c, None, ends) for c in classes] == by_inspect
     assert len(parses) == 1  # inspect parses the module again for every class

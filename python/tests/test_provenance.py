@@ -473,34 +473,27 @@ def test_a_pending_row_invisible_to_a_side_connection_keeps_its_writer(project):
 
 
 def test_class_definition_sites_come_from_one_parse_of_their_file_and_match_inspect(tmp_path, monkeypatch):
-    import ast
-    import importlib.util
     import inspect
-    import sys
 
+    from conftest import count_parses, load_module
     from orm_test_doctor import sites
 
     src = tmp_path / "mod_classes.py"
-    src.write_text(
+    mod = load_module(
+        src,
         "import functools\n\n"
         "class Plain:\n    class Inner:\n        pass\n\n"
         "@functools.total_ordering\n\nclass Decorated:\n    def __lt__(self, other):\n        return False\n\n"
         "def make():\n    class Local:\n        pass\n    return Local\n\n"
         "if True:\n    class Guarded:\n        pass\n\n"
-        "Made = type('Made', (Plain,), {})\n"
+        "Made = type('Made', (Plain,), {})\n",
+        monkeypatch,
     )
-    spec = importlib.util.spec_from_file_location("mod_classes", src)
-    mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "mod_classes", mod)  # where inspect finds a class's file
-    spec.loader.exec_module(mod)
     classes = [mod.Plain, mod.Plain.Inner, mod.Decorated, mod.make(), mod.Guarded]
     # what inspect says (0-based line of the `class` statement, past decorators)
     expected = [(str(src), sites._past_decorators(str(src), inspect.getsourcelines(c)[1]) - 1) for c in classes]
     assert [line for _, line in expected] == [2, 3, 8, 13, 18]
-    parses = []
-    real_parse = ast.parse
-    monkeypatch.setattr(ast, "parse", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
-    monkeypatch.setattr(sites, "_class_lines", {})
+    parses = count_parses(monkeypatch)
     assert [sites._defsite(c) for c in classes] == expected
     assert len(parses) <= 1  # one parse for the file, not one per class
     assert sites._defsite(mod.Made) is None or sites._defsite(mod.Made)[1] != 2  # made by type(): not Plain's line

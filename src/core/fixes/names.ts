@@ -45,10 +45,7 @@ function classPrefix(assignment: Node): string {
  * the function binds itself (a parameter, a local, an import) unless it declares it global. */
 export function readsModuleName(fn: Node, name: string): boolean {
   const head = name.split(".")[0] ?? name;
-  for (const p of named(fn.childForFieldName("parameters"))) {
-    const value = p.childForFieldName("value"); // evaluated where the def is: the module's scope
-    if (value && loads(value, name, head)) return true;
-  }
+  if (defaultsLoad(fn, name, head)) return true;
   const code = fn.childForFieldName("body");
   return !!code && !bindsLocally(fn, head) && loads(code, name, head);
 }
@@ -69,14 +66,22 @@ function loads(n: Node, name: string, head: string): boolean {
     if (!skip) return true;
   }
   for (const c of named(n)) {
-    // a nested def's parameter defaults belong to this scope; its body to its own
+    // a nested def's or lambda's parameter defaults belong to this scope; its body to its own
     if (SCOPES.has(c.type) && bindsLocally(c, head)) {
-      if (c.type === "function_definition" && named(c.childForFieldName("parameters")).some((p) => { const v = p.childForFieldName("value"); return !!v && loads(v, name, head); })) return true;
+      if ((c.type === "function_definition" || c.type === "lambda") && defaultsLoad(c, name, head)) return true;
       continue;
     }
     if (loads(c, name, head)) return true;
   }
   return false;
+}
+
+/** Whether a parameter default of `fn` loads `name`: defaults are evaluated where the def is. */
+function defaultsLoad(fn: Node, name: string, head: string): boolean {
+  return named(fn.childForFieldName("parameters")).some((p) => {
+    const value = p.childForFieldName("value");
+    return !!value && loads(value, name, head);
+  });
 }
 
 /** Whether the scope `scope` (a def, lambda, class or comprehension) binds `name` itself: a

@@ -300,6 +300,7 @@ describe("fix edits", () => {
       ["a nested def that binds it, beside a real read", byName.replace("yield engine", "def reset():\n        engine = None\n    yield engine")],
       ["a nested def that reads it", byName.replace("yield engine", "def connect():\n        return engine.connect()\n    yield connect()")],
       ["a parameter default", byName.replace("def db():\n    yield engine", "def db(e=engine):\n    yield e")],
+      ["a lambda's default that rebinds the name", byName.replace("yield engine", "yield (lambda engine=engine: engine.connect())()")],
       ["a class attribute at module level", byName.replace("engine = create_async_engine(URL)", "class Config:\n    engine = create_async_engine(URL)").replace("yield engine", "yield Config.engine")],
     ] as const) {
       assert.match((await fixed({ "conftest.py": text }, c, "in-memory-database")) ?? "", /create_async_engine\("sqlite\+aiosqlite:\/\/", poolclass=StaticPool/, what);
