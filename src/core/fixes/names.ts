@@ -108,12 +108,26 @@ function bindsLocally(scope: Node, name: string): boolean {
       }
       const target = c.type === "named_expression" ? c.childForFieldName("name") : BINDERS.has(c.type) ? c.childForFieldName(c.type === "as_pattern" ? "alias" : "left") : undefined;
       if (target && boundIdentifiers(target).includes(name)) bound = true;
+      if (captured(c) === name) bound = true;
       // a comprehension's own loop variables are its own; a nested def's or class's body too
       if (!SCOPES.has(c.type) || c.equals(scope)) visit(c);
     }
   };
   visit(scope.type === "lambda" || scope.type === "function_definition" || scope.type === "class_definition" ? (scope.childForFieldName("body") ?? scope) : scope);
   return bound && !global;
+}
+
+/** The name a `case` pattern node captures: `case engine:`, `[*engine]`, `Point(x=engine)`,
+ * `{"k": engine}`, `... as engine`; not a value pattern (`Color.RED`) nor a class's name. */
+function captured(n: Node): string | undefined {
+  const parent = n.parent?.type;
+  if (n.type === "dotted_name" && (parent === "case_pattern" || parent === "keyword_pattern") && n.namedChildCount === 1) return n.text;
+  if (n.type === "splat_pattern") return n.namedChild(0)?.text;
+  if (n.type === "as_pattern" && parent === "case_pattern") {
+    const alias = n.namedChild(n.namedChildCount - 1);
+    return alias?.type === "identifier" ? alias.text : undefined;
+  }
+  return undefined;
 }
 
 /** The plain names a binding target binds: `a`, `a, b`, `(a, [b, *c])`; not `x.a` or `x[0]`. */

@@ -5,6 +5,7 @@ import type { FixContext, TextEdit } from "./model";
 import { ancestors, conftestsAbove } from "./paths";
 import { decorators, isFixture, keyword, named, parameterNames, stringParts, type Node, walk, withTree } from "./syntax";
 import { edit } from "./text";
+import { pluginNamesAdded } from "../index/plugins";
 
 /** `@pytest.fixture(scope="session")` → the default scope; nothing when it is function already. */
 export function scopeEdits(file: string, text: string, fn: Node): TextEdit[] {
@@ -115,7 +116,7 @@ function candidateFiles(file: string, layout: Layout): string[] {
   return [...new Set([file, ...conftests, ...above, ...modules, ...layout.plugins])];
 }
 
-/** The modules `files` load with pytest_plugins (a string, or a list or tuple of strings), and
+/** The modules `files` load with pytest_plugins (index/plugins.ts says which forms are read), and
  * those they load in turn, as project files: a dotted name is looked for beside the file that
  * names it and in each folder above (where pytest's default import mode puts a conftest.py's
  * folder on sys.path); names found nowhere (installed packages) are left out. Read from the files'
@@ -127,20 +128,7 @@ export async function pluginModules(files: readonly string[], ctx: FixContext): 
     const f = queue[i]!;
     const text = ctx.read(f);
     if (text === undefined || !text.includes("pytest_plugins")) continue;
-    const names = await withTree(text, (root) => {
-      const found: string[] = [];
-      for (const st of named(root)) {
-        const a = st.type === "expression_statement" ? st.namedChild(0) : null;
-        if (a?.type !== "assignment" || a.childForFieldName("left")?.text !== "pytest_plugins") continue;
-        const right = a.childForFieldName("right");
-        const strings = right?.type === "string" ? [right] : named(right).filter((n) => n.type === "string");
-        for (const n of strings) {
-          const content = stringParts(n)?.content;
-          if (content !== undefined && /^[\w.]+$/.test(content)) found.push(content);
-        }
-      }
-      return found;
-    });
+    const names = await withTree(text, (root) => named(root).flatMap(pluginNamesAdded));
     for (const name of names) {
       const rel = name.replace(/\./g, "/");
       const at = (d: string): string[] => [`${d ? `${d}/` : ""}${rel}.py`, `${d ? `${d}/` : ""}${rel}/__init__.py`];

@@ -13,6 +13,7 @@ import {
   type Value,
   type VarFact,
 } from "./facts";
+import { pluginNamesAdded } from "./plugins";
 import { callKey, callValue, dottedText, field, kids, qualify, toValue, type Scope } from "./value";
 
 const MAX_ERROR_LINES = 20;
@@ -167,13 +168,9 @@ function readTop(st: Node, scope: Scope, facts: FileFacts): void {
     return;
   }
   if (st.type !== "expression_statement") return;
+  for (const name of pluginNamesAdded(st)) if (!facts.pytestPlugins.includes(name)) facts.pytestPlugins.push(name);
   const v = readAssignment(st, scope)?.fact;
-  if (!v) return;
-  facts.vars.push(v);
-  if (v.name === "pytest_plugins") {
-    const items = v.value.k === "seq" ? v.value.items : [v.value];
-    for (const it of items) if (it.k === "str") facts.pytestPlugins.push(it.v);
-  }
+  if (v) facts.vars.push(v);
 }
 
 function readAssignment(st: Node, scope: Scope): { fact: VarFact; bare: boolean } | undefined {

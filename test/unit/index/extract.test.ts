@@ -21,6 +21,26 @@ describe("index: per-file facts", () => {
     assert.equal(x?.value.k === "call" ? x.value.q : "", "factory.Faker");
   });
 
+  it("reads pytest_plugins in every form that adds literal module names", async () => {
+    const idx = new ProjectIndex();
+    const f = await idx.updateFile(
+      "conftest.py",
+      [
+        'pytest_plugins: list[str] = ["a.one", "a." "two"]',
+        'pytest_plugins += ("b",)',
+        'pytest_plugins = pytest_plugins + ["c"]',
+        'pytest_plugins.append("d")',
+        'pytest_plugins.extend(["e", SOME_NAME, f"{x}"])',
+        'pytest_plugins = [*BASE, "f"]',
+        'pytest_plugins.remove("g")',
+        'other = ["h"]',
+        'pytest_plugins = ["not a module", "i"] * 2',
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(f.pytestPlugins, ["a.one", "a.two", "b", "c", "d", "e", "f"]);
+  });
+
   it("follows local assignments inside functions and records ops in order", async () => {
     const idx = new ProjectIndex();
     const f = await idx.updateFile(
