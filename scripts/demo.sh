@@ -10,7 +10,7 @@ bash scripts/setup.sh demo
 npm run --silent build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for project in commit_factory savepoint_commit session_pending_rollback create_override unique_values shared_session global_state_polluter; do
+for project in commit_factory async_service_commits savepoint_commit session_pending_rollback create_override unique_values shared_session global_state_polluter; do
   cp -r "test/fixtures/projects/$project" "$tmp/"
   runs=1
   [ "$project" = create_override ] && runs=2

@@ -45,6 +45,25 @@ const DRIVERS: Record<string, [Dialect, string]> = {
   mariadb: ["mysql", "mariadbconnector"],
 };
 
+// SQLAlchemy's adapter module of each driver (sqlalchemy/dialects/<dialect>/<module>.py). Some
+// drivers raise another one's exceptions (aiosqlite raises sqlite3's), so in text the exception
+// type alone names the wrong one; a traceback frame in the adapter names the right one.
+const ADAPTER_MODULES = new Set(["pysqlite", "aiosqlite", "pysqlcipher", "psycopg2", "psycopg2cffi", "psycopg", "asyncpg", "pg8000", "pymysql", "mysqldb", "aiomysql", "asyncmy", "mysqlconnector", "mariadbconnector", "cymysql"]);
+
+/** Sets `db.driver` (and its original's) from the deepest frame in a SQLAlchemy driver adapter of
+ * the same dialect, when there is one: what the plugin reads from the engine, the text path reads
+ * from the traceback. */
+export function driverFromFrames(db: DbFailure, frames: readonly { file: string }[]): void {
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const m = /[\\/]sqlalchemy[\\/]dialects[\\/](\w+)[\\/](\w+)\.py$/.exec(frames[i]?.file ?? "");
+    if (!m || !ADAPTER_MODULES.has(m[2] ?? "")) continue;
+    const dialect = normalizeDialect(m[1]);
+    if (db.dialect !== undefined && db.dialect !== dialect) return;
+    for (const d of [db, db.original]) if (m[2] && d && (d.dialect === undefined || d.dialect === dialect)) d.driver = m[2];
+    return;
+  }
+}
+
 const DRIVER_ALIASES: Record<string, string> = { sqlite3: "pysqlite", mysqlclient: "mysqldb", "mysql-connector": "mysqlconnector" };
 
 export function normalizeDriver(driver: string | undefined): string | undefined {

@@ -1,6 +1,7 @@
 // Failures from pytest's --junitxml report (xunit1 with file/line, or the default xunit2).
 import { findUserFrame, type UserFrameOptions } from "./frames";
 import type { Failure, Phase } from "./model";
+import { driverFromFrames } from "./dbMessage";
 import { dbFromChain } from "./plugin";
 import { SectionReader, splitExceptionText } from "./section";
 import { detachAll } from "./text";
@@ -120,7 +121,10 @@ function fromElement(tc: Record<string, string>, kind: string, rawMessage: strin
   if (r.truncated || cut) f.truncated = true;
   // the message attribute holds the whole exception text; prefer it when the body was cut
   const db = dbFromChain(chain, r.truncated) ?? (message ? dbFromChain([splitExceptionText(message)]) : undefined);
-  if (db) f.db = db;
+  if (db) {
+    driverFromFrames(db, f.frames);
+    f.db = db;
+  }
   const u = findUserFrame(f.frames, opts);
   if (u) f.userFrame = u;
   return f;

@@ -2,6 +2,7 @@
 // Fed chunks, it emits Failures as soon as each is complete and keeps only bounded state:
 // one failure section being read (capped), failures waiting for their summary line (capped in
 // number), and a bounded nodeid index from verbose progress lines.
+import { driverFromFrames } from "./dbMessage";
 import { dbFromChain } from "./plugin";
 import { findUserFrame, type UserFrameOptions } from "./frames";
 import { cleanLine, createLineSplitter, type CleanLine } from "./lines";
@@ -140,6 +141,7 @@ export function createPytestTextParser(onFailure: (f: Failure) => void, opts: Te
   }
 
   function finish(f: Failure): Failure {
+    if (f.db) driverFromFrames(f.db, f.frames);
     const u = findUserFrame(f.frames, opts);
     if (u) f.userFrame = u;
     return f;

@@ -33,7 +33,7 @@ function diagnose(dir: string, env: Record<string, string>, extra: string[] = []
   return { code: r.status, doc: JSON.parse(r.stdout) as DiagnoseDocument, stderr: r.stderr };
 }
 
-const PROJECTS = ["clean", "commit_factory", "create_override", "rollback_file_db", "savepoint_commit", "session_pending_rollback", "session_scoped_session", "shared_session", "unique_values", "global_state_polluter", "drift_legacy", "drift_modern"];
+const PROJECTS = ["clean", "commit_factory", "create_override", "rollback_file_db", "async_service_commits", "savepoint_commit", "session_pending_rollback", "session_scoped_session", "shared_session", "unique_values", "global_state_polluter", "drift_legacy", "drift_modern"];
 
 describe("diagnose --json on the example projects", function () {
   this.timeout(300_000);

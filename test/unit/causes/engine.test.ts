@@ -64,6 +64,18 @@ describe("cause engine on recorded runs", () => {
         for (const diag of run2.values()) assert.equal(first(diag), "persistent-database conftest.py:15 sqlite:////project/test.db");
       });
 
+      it("async_service_commits: the awaited commit, tied to the test that awaited it through SQLAlchemy's greenlet; the next run blames the file", () => {
+        const run1 = diagnoseRecorded("async_service_commits", stack, 0);
+        assert.deepEqual([...run1.keys()], ["tests/test_services.py::test_register_normalises_email"]);
+        const victim = run1.get("tests/test_services.py::test_register_normalises_email");
+        assert.deepEqual(kinds(victim), ["test-commits services.py:13", "persistent-database conftest.py:22", "polluter-test services.py:13"]);
+        assert.equal(victim?.causes[0]?.symbol, "tests/test_services.py::test_register_alice");
+        assert.match(victim?.causes[0]?.evidence ?? "", /test_register_alice committed the users row \(email = "alice@example\.com"\) for real \(services\.py:13\)/);
+        const run2 = diagnoseRecorded("async_service_commits", stack, 1);
+        assert.equal(run2.size, 3);
+        for (const diag of run2.values()) assert.equal(first(diag), "persistent-database conftest.py:22 sqlite+aiosqlite:////project/test.db");
+      });
+
       it("create_override: nothing on the first run; the second run blames the committing _create, then dev.db", () => {
         assert.equal(diagnoseRecorded("create_override", stack, 0).size, 0);
         const run2 = diagnoseRecorded("create_override", stack, 1);

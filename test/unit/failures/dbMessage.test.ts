@@ -1,6 +1,6 @@
 // One test per example in shared/notes/error-formats.md, plus the variants it mentions.
 import * as assert from "node:assert/strict";
-import { parseDbError } from "../../../src/core/failures/dbMessage";
+import { driverFromFrames, parseDbError } from "../../../src/core/failures/dbMessage";
 import type { DbFailure } from "../../../src/core/failures/model";
 
 const IE = "sqlalchemy.exc.IntegrityError";
@@ -259,6 +259,24 @@ describe("failures: DB message parser — SQLAlchemy variants", () => {
     const d = db(IE, "(sqlite3.IntegrityError) UNIQUE constr...", true);
     assert.equal(d.kind, "unique");
     assert.equal(d.truncated, true);
+  });
+
+  it("the driver from a traceback frame in SQLAlchemy's adapter: aiosqlite raises sqlite3's exceptions", () => {
+    const msg = "(sqlite3.IntegrityError) UNIQUE constraint failed: users.email\n[SQL: INSERT INTO users (email) VALUES (?)]\n[parameters: ('a@x',)]";
+    const frames = (...files: string[]): Array<{ file: string }> => files.map((file) => ({ file }));
+    const lib = "/usr/lib/python3/dist-packages/sqlalchemy";
+    const cases: Array<[string, Array<{ file: string }>, string]> = [
+      ["the adapter's frame", frames("/p/services.py", `${lib}/engine/default.py`, `${lib}/dialects/sqlite/aiosqlite.py`, `${lib}/util/_concurrency_py3k.py`), "aiosqlite"],
+      ["no adapter frame: from the exception type", frames("/p/services.py", `${lib}/engine/default.py`), "pysqlite"],
+      ["the dialect's base module is no driver", frames(`${lib}/dialects/sqlite/base.py`), "pysqlite"],
+      ["an adapter of another dialect is not this error's", frames(`${lib}/dialects/postgresql/asyncpg.py`), "pysqlite"],
+      ["Windows paths", frames("C:\\py\\Lib\\site-packages\\sqlalchemy\\dialects\\sqlite\\aiosqlite.py"), "aiosqlite"],
+    ];
+    for (const [what, fs, want] of cases) {
+      const d = db(IE, msg);
+      driverFromFrames(d, fs);
+      assert.equal(d.driver, want, what);
+    }
   });
 
   it("non-DB errors give undefined", () => {

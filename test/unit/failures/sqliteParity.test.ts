@@ -3,7 +3,7 @@
 // junit XML must give the same normalized failure for every test — and the right one.
 //
 // Each path starts from the same state: a fresh copy of the project per path. The file-DB
-// projects (create_override: dev.db, rollback_file_db: test.db) are also run a second time in
+// projects (create_override: dev.db, rollback_file_db and async_service_commits: test.db) are also run a second time in
 // the same copy, per path, to cover their run-2 failures.
 //
 // Compared per test: the failing set (= expected.json), kind / dialect / driver / table / columns /
@@ -42,13 +42,14 @@ const PYTEST_ARGS = ["-p", "no:cacheprovider", "-rfE"] as const;
 const DUMP = process.env["OTD_DUMP_SQLITE_PARITY"] === "1";
 
 /** The cwd-relative SQLite file each file-DB project leaves behind. */
-const FILE_DB: Partial<Record<string, string>> = { create_override: "dev.db", rollback_file_db: "test.db" };
+const FILE_DB: Partial<Record<string, string>> = { create_override: "dev.db", rollback_file_db: "test.db", async_service_commits: "test.db" };
 
 /** Projects that fail on SQLite, and how many runs to make in one copy (file DBs: 2). */
 const CASES: ReadonlyArray<{ project: string; runs: 1 | 2 }> = [
   { project: "commit_factory", runs: 1 },
   { project: "create_override", runs: 2 },
   { project: "rollback_file_db", runs: 2 },
+  { project: "async_service_commits", runs: 2 },
   { project: "savepoint_commit", runs: 1 },
   { project: "session_pending_rollback", runs: 1 },
 ];
@@ -249,6 +250,14 @@ const RIGHT: Record<string, Record<number, Record<string, Facts | undefined>>> =
       "tests/test_services.py::test_register_normalises_email": uniqueEmail("alice@example.com"),
       "tests/test_services.py::test_register_bob": uniqueEmail("bob@example.com"),
     },
+  },
+  // aiosqlite raises sqlite3's exceptions: the driver comes from the engine (plugin) or from the
+  // traceback's frame in SQLAlchemy's aiosqlite adapter (text, junit), not from the exception type
+  async_service_commits: {
+    1: { "tests/test_services.py::test_register_normalises_email": { ...uniqueEmail("alice@example.com"), driver: "aiosqlite" } },
+    2: Object.fromEntries(
+      [["test_register_alice", "alice"], ["test_register_normalises_email", "alice"], ["test_register_bob", "bob"]].map(([t, who]) => [`tests/test_services.py::${t}`, { ...uniqueEmail(`${who}@example.com`), driver: "aiosqlite" }]),
+    ),
   },
   savepoint_commit: {
     1: {

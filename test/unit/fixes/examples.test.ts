@@ -13,7 +13,7 @@ import { computeFix, fixedTexts, problem, type Fix, type FixContext } from "../.
 import { withPythonTree } from "../../../src/core/pyparse";
 import { diagnoseJson, fixturePath, pythonStacks } from "../../util";
 
-const PROJECTS = ["commit_factory", "create_override", "rollback_file_db", "savepoint_commit", "session_pending_rollback", "session_scoped_session", "shared_session", "unique_values"];
+const PROJECTS = ["commit_factory", "create_override", "rollback_file_db", "async_service_commits", "savepoint_commit", "session_pending_rollback", "session_scoped_session", "shared_session", "unique_values"];
 
 function copy(project: string): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "otd-fix-")), project);
