@@ -31,6 +31,7 @@ def _source_range(obj, first_line=None, ends=None):
     from one AST parse per file (`ends`, a _DefEnds) instead of tokenizing every function."""
     try:
         obj = inspect.unwrap(obj)
+        # with `ends` (discovery's one-parse mode) a class's range comes from one parse of its file too
         known = class_range(obj) if ends is not None and isinstance(obj, type) else None
         if known is not None:
             start, end = known
@@ -70,20 +71,22 @@ class _DefEnds:
         return entry[1].get(start)
 
 
-_CLASSES = {}  # source file -> {qualname: (start, end)}, for the process: sources do not change
+_CLASSES = {}  # source file -> (its lines as linecache holds them, {qualname: (start, end)})
 
 
 def class_range(cls, file=None):
     """(start, end), 0-based, of a class as inspect.findsource and getblock give them, from one
     parse of its file for all its classes: findsource parses the whole module again for each
-    class (Python < 3.13), 6 ms a class of a 1,300-line test module here. None: ask inspect."""
+    class (Python < 3.13), 6 ms a class of a 1,300-line test module here. None: ask inspect.
+    A file linecache reads again (inspect's checkcache saw it change) is parsed again."""
     file = file or inspect.getsourcefile(cls)
     if not file:
         return None
-    table = _CLASSES.get(file)
-    if table is None:
-        table = _CLASSES[file] = class_ranges(linecache.getlines(file))
-    return table.get(cls.__qualname__)
+    lines = linecache.getlines(file)
+    entry = _CLASSES.get(file)
+    if entry is None or entry[0] is not lines:
+        entry = _CLASSES[file] = (lines, class_ranges(lines))
+    return entry[1].get(cls.__qualname__)
 
 
 _END_LINE = operator.itemgetter(1)

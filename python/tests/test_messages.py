@@ -166,6 +166,26 @@ def test_class_ranges_match_inspect_from_one_parse_per_file(tmp_path, monkeypatc
     assert len(parses) == 1  # inspect parses the module again for every class
 
 
+def test_class_ranges_follow_a_file_that_changed(tmp_path, monkeypatch):
+    """In one process (pytest.main called twice, a long-lived runner), an edited file is read again
+    once linecache notices, as inspect makes it do: its ranges are not the old ones."""
+    import linecache
+    import os
+
+    from conftest import count_parses, load_module
+    from orm_test_doctor import tree
+
+    path = tmp_path / "test_edited.py"
+    mod = load_module(path, "class TestA:\n    pass\n", monkeypatch)
+    parses = count_parses(monkeypatch)
+    assert tree.class_range(mod.TestA) == (0, 1)
+    path.write_text("import os\n\n\nclass TestA:\n    x = 1\n    y = 2\n")
+    os.utime(path, (1, 1))  # a new mtime even within the clock's resolution
+    linecache.checkcache(str(path))
+    assert tree.class_range(mod.TestA) == (3, 5)
+    assert tree.class_range(mod.TestA) == (3, 5) and len(parses) == 2
+
+
 @pytest.mark.parametrize("args", [[], ["-n", "2"]], ids=["plain", "xdist"])
 def test_collection_error(project, args):
     res = project({"test_ok.py": "def test_ok():\n    pass\n", "test_broken.py": "def test_x(:\n    pass\n"}).run(*args)

@@ -48,7 +48,7 @@ const DRIVERS: Record<string, [Dialect, string]> = {
 // SQLAlchemy's adapter module of each driver (sqlalchemy/dialects/<dialect>/<module>.py). Some
 // drivers raise another one's exceptions (aiosqlite raises sqlite3's), so in text the exception
 // type alone names the wrong one; a traceback frame in the adapter names the right one.
-const ADAPTER_MODULES = new Set(["pysqlite", "aiosqlite", "pysqlcipher", "psycopg2", "psycopg2cffi", "psycopg", "asyncpg", "pg8000", "pymysql", "mysqldb", "aiomysql", "asyncmy", "mysqlconnector", "mariadbconnector", "cymysql"]);
+const ADAPTER_MODULES = new Set([...Object.values(DRIVERS).map(([, driver]) => driver), "pysqlcipher", "cymysql"]);
 
 /** Sets `db.driver` (and its original's) from the deepest frame in a SQLAlchemy driver adapter of
  * the same dialect, when there is one: what the plugin reads from the engine, the text path reads

@@ -51,13 +51,16 @@ export function readsModuleName(fn: Node, name: string): boolean {
 }
 
 const SCOPES = new Set(["function_definition", "lambda", "class_definition", "list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
-const BINDERS = new Set(["assignment", "augmented_assignment", "for_statement", "for_in_clause", "as_pattern"]);
+const BINDERS = new Set(["assignment", "augmented_assignment", "for_statement", "for_in_clause"]);
 
 /** A load of `name` under `n`, nested scopes that bind `head` left out. */
 function loads(n: Node, name: string, head: string): boolean {
-  if (n.text === name && (n.type === "identifier" || n.type === "attribute")) {
+  if (n.text === name && (n.type === "identifier" || n.type === "attribute" || n.type === "dotted_name")) {
     const p = n.parent;
     const skip =
+      (n.type === "dotted_name" && !loadedInPattern(n)) ||
+      (p?.type === "dotted_name" && !(loadedInPattern(p) && p.namedChild(0)?.equals(n))) ||
+      (p?.type === "keyword_pattern" && p.namedChild(0)?.equals(n)) ||
       (p?.type === "attribute" && p.childForFieldName("attribute")?.equals(n)) ||
       (p?.type === "keyword_argument" && p.childForFieldName("name")?.equals(n)) ||
       ((p?.type === "function_definition" || p?.type === "class_definition") && p.childForFieldName("name")?.equals(n)) ||
@@ -74,6 +77,13 @@ function loads(n: Node, name: string, head: string): boolean {
     if (loads(c, name, head)) return true;
   }
   return false;
+}
+
+/** Whether a dotted name in a `case` pattern is evaluated: a value pattern (`settings.engine`, its
+ * head loaded) or a class pattern's class; not a capture (`case engine:`) nor an import's name. */
+function loadedInPattern(d: Node): boolean {
+  const p = d.parent?.type;
+  return p === "class_pattern" || ((p === "case_pattern" || p === "keyword_pattern") && d.namedChildCount > 1);
 }
 
 /** Whether a parameter default of `fn` loads `name`: defaults are evaluated where the def is. */
@@ -106,9 +116,9 @@ function bindsLocally(scope: Node, name: string): boolean {
           if (local === name) bound = true;
         }
       }
-      const target = c.type === "named_expression" ? c.childForFieldName("name") : BINDERS.has(c.type) ? c.childForFieldName(c.type === "as_pattern" ? "alias" : "left") : undefined;
+      const target = c.type === "named_expression" ? c.childForFieldName("name") : BINDERS.has(c.type) ? c.childForFieldName("left") : undefined;
       if (target && boundIdentifiers(target).includes(name)) bound = true;
-      if (captured(c) === name) bound = true;
+      if (patternNames(c).includes(name)) bound = true;
       // a comprehension's own loop variables are its own; a nested def's or class's body too
       if (!SCOPES.has(c.type) || c.equals(scope)) visit(c);
     }
@@ -117,17 +127,19 @@ function bindsLocally(scope: Node, name: string): boolean {
   return bound && !global;
 }
 
-/** The name a `case` pattern node captures: `case engine:`, `[*engine]`, `Point(x=engine)`,
- * `{"k": engine}`, `... as engine`; not a value pattern (`Color.RED`) nor a class's name. */
-function captured(n: Node): string | undefined {
-  const parent = n.parent?.type;
-  if (n.type === "dotted_name" && (parent === "case_pattern" || parent === "keyword_pattern") && n.namedChildCount === 1) return n.text;
-  if (n.type === "splat_pattern") return n.namedChild(0)?.text;
-  if (n.type === "as_pattern" && parent === "case_pattern") {
-    const alias = n.namedChild(n.namedChildCount - 1);
-    return alias?.type === "identifier" ? alias.text : undefined;
+/** The names an `as` or a `case` pattern node binds: `with x as engine`, `except E as engine`,
+ * `case engine:`, `[*engine]`, `Point(x=engine)`, `{"k": engine}`, `{**engine}`, `case X() as
+ * engine`; not a value pattern (`Color.RED`) nor a class's name. */
+function patternNames(n: Node): string[] {
+  if (n.type === "as_pattern") {
+    // with/except name the target `alias`; a case's `as` has it last, unnamed
+    const alias = n.childForFieldName("alias") ?? (n.parent?.type === "case_pattern" ? n.namedChild(n.namedChildCount - 1) : null);
+    return alias ? boundIdentifiers(alias) : [];
   }
-  return undefined;
+  const parent = n.parent?.type;
+  if (n.type === "dotted_name" && (parent === "case_pattern" || parent === "keyword_pattern") && n.namedChildCount === 1) return [n.text];
+  if (n.type === "splat_pattern") return named(n).map((c) => c.text);
+  return [];
 }
 
 /** The plain names a binding target binds: `a`, `a, b`, `(a, [b, *c])`; not `x.a` or `x[0]`. */

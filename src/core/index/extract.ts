@@ -14,6 +14,7 @@ import {
   type VarFact,
 } from "./facts";
 import { pluginNamesAdded } from "./plugins";
+import { topStatements } from "./top";
 import { callKey, callValue, dottedText, field, kids, qualify, toValue, type Scope } from "./value";
 
 const MAX_ERROR_LINES = 20;
@@ -87,23 +88,6 @@ function errorRows(root: Node): number[] {
   };
   visit(root);
   return [...rows].sort((a, b) => a - b);
-}
-
-/** Top-level statements, looking through if/try/with blocks (conditional imports, defs). */
-function topStatements(root: Node): Node[] {
-  const out: Node[] = [];
-  const visit = (block: Node, depth: number): void => {
-    for (const st of kids(block)) {
-      if (depth < 4 && (st.type === "if_statement" || st.type === "try_statement" || st.type === "with_statement")) {
-        for (const part of kids(st)) {
-          if (part.type === "block") visit(part, depth + 1);
-          else for (const b of kids(part)) if (b.type === "block") visit(b, depth + 1);
-        }
-      } else out.push(st);
-    }
-  };
-  visit(root, 0);
-  return out;
 }
 
 function defName(st: Node): string | undefined {

@@ -1,15 +1,22 @@
-// The modules a file's top-level statements add to `pytest_plugins`: read by the index (which
-// fixtures a test sees) and by the fixes (where else a narrowed fixture is requested).
+// The modules a file adds to `pytest_plugins`: read by the index (which fixtures a test sees) and
+// by the fixes (where else a narrowed fixture is requested).
 import type { Node } from "web-tree-sitter";
+import { topStatements } from "./top";
 import { stringValue } from "./value";
 
 const NAME = "pytest_plugins";
 
-/** The module names one top-level statement adds to pytest_plugins, as written: `= "a"`,
- * `= ["a", "b"]` or a tuple (annotated or chained too), `+= [...]`, `.append("a")`,
- * `.extend([...])`, and the literal parts of a sum or a starred list (`BASE + ["c"]`,
- * `[*BASE, "c"]` give "c"). Every statement's names count: a later `=` replacing an earlier
- * list is rare, and a module too many only widens which fixtures are looked at. */
+/** Every module name a module's top-level statements add to pytest_plugins, in order, once. */
+export function pluginNames(root: Node): string[] {
+  return [...new Set(topStatements(root).flatMap(pluginNamesAdded))];
+}
+
+/** The module names one top-level statement adds to pytest_plugins, as pytest reads them (the
+ * module's attribute after import: a string is split on commas, a sequence taken item by item):
+ * `= "a,b"`, `= ["a", "b"]` or a tuple (annotated or chained too), `+= [...]`, `.append("a")`,
+ * `.extend([...])`, and the literal items of a sum or a starred list (`BASE + ["c"]`,
+ * `[*BASE, "c"]` give "c"). Every statement's names count: a later `=` replacing an earlier list
+ * is rare, and a module too many only widens which fixtures are looked at. */
 export function pluginNamesAdded(st: Node): string[] {
   const e = st.type === "expression_statement" ? st.namedChild(0) : null;
   if (!e) return [];
@@ -22,30 +29,45 @@ export function pluginNamesAdded(st: Node): string[] {
       right = a.childForFieldName("right");
       a = right;
     }
-    return named && right ? literalNames(right) : [];
+    if (!named || !right) return [];
+    return isString(right) ? moduleNames(stringValue(right)?.split(",") ?? []) : itemNames(right);
   }
   if (e.type === "augmented_assignment") {
     const right = e.childForFieldName("right");
-    return e.childForFieldName("left")?.text === NAME && right ? literalNames(right) : [];
+    const plus = e.childForFieldName("operator")?.text === "+=";
+    return plus && e.childForFieldName("left")?.text === NAME && right ? itemNames(right) : [];
   }
   if (e.type === "call") {
     const fn = e.childForFieldName("function");
     const method = fn?.type === "attribute" && fn.childForFieldName("object")?.text === NAME ? fn.childForFieldName("attribute")?.text : undefined;
-    if (method !== "append" && method !== "extend") return [];
     const args = e.childForFieldName("arguments")?.namedChildren ?? [];
-    return args.length === 1 && args[0] ? literalNames(args[0]) : [];
+    const arg = args.length === 1 ? args[0] : undefined;
+    if (!arg) return [];
+    // append takes one name; extend, like +=, a sequence (a string there would add its letters)
+    if (method === "append") return isString(arg) ? moduleNames([stringValue(arg)]) : [];
+    if (method === "extend") return itemNames(arg);
   }
   return [];
 }
 
-const CONTAINERS = new Set(["list", "tuple", "parenthesized_expression", "expression_list", "list_splat", "binary_operator"]);
+function isString(n: Node): boolean {
+  return n.type === "string" || n.type === "concatenated_string";
+}
 
-function literalNames(n: Node): string[] {
-  if (n.type === "string" || n.type === "concatenated_string") {
-    const s = stringValue(n);
-    return s !== undefined && /^[\w.]+$/.test(s) ? [s] : [];
+/** The string items of a list or tuple literal, of the sequences a `+` sums, and beside `*x`. */
+function itemNames(n: Node): string[] {
+  if (n.type === "parenthesized_expression") return n.namedChildren.flatMap((c) => (c ? itemNames(c) : []));
+  if (n.type === "binary_operator") {
+    if (n.childForFieldName("operator")?.text !== "+") return [];
+    return [n.childForFieldName("left"), n.childForFieldName("right")].flatMap((c) => (c ? itemNames(c) : []));
   }
-  if (!CONTAINERS.has(n.type)) return [];
-  if (n.type === "binary_operator" && n.childForFieldName("operator")?.text !== "+") return [];
-  return n.namedChildren.flatMap((c) => (c ? literalNames(c) : []));
+  if (n.type !== "list" && n.type !== "tuple" && n.type !== "expression_list") return [];
+  return moduleNames(n.namedChildren.map((c) => (c && isString(c) ? stringValue(c) : undefined)));
+}
+
+function moduleNames(items: ReadonlyArray<string | undefined>): string[] {
+  return items.flatMap((s) => {
+    const name = s?.trim();
+    return name && /^[\w.]+$/.test(name) ? [name] : [];
+  });
 }

@@ -212,10 +212,10 @@ describe("fix edits", () => {
     assert.ok(fix);
     assert.match(fix.title, /, with (?=.*seeded)(?=.*more)(?=.*local)[\w, ]+ \(they request it\) function-scoped too$/);
     assert.deepEqual([...new Set(fix.edits.map((e) => e.file))].sort(), ["conftest.py", "fixtures/more.py", "fixtures/seeds.py", "tests/test_a.py"]);
-    // the same, with the plugin modules added by += and .append
-    const added = { ...one, "conftest.py": `pytest_plugins = []\n${db}\n\npytest_plugins += ["fixtures.seeds"]\n`, "fixtures/seeds.py": `pytest_plugins = []\npytest_plugins.append("fixtures.more")\n${seeds}` };
+    // the same, with the plugin modules added by += and by .append under an if
+    const added = { ...one, "conftest.py": `pytest_plugins = []\n${db}\n\npytest_plugins += ["fixtures.seeds"]\n`, "fixtures/seeds.py": `import sys\n\nif sys.version_info >= (3, 8):\n    pytest_plugins = []\n    pytest_plugins.append("fixtures.more")\n${seeds}` };
     const fixAdded = await computeFix("transactional-fixture", cause("wide-fixture-scope", "conftest.py", 6, "db", ["transactional-fixture"]), { ...ctx(added), testModules });
-    assert.deepEqual([...new Set(fixAdded?.edits.map((e) => e.file))].sort(), ["conftest.py", "fixtures/more.py", "fixtures/seeds.py", "tests/test_a.py"], "+= and .append");
+    assert.deepEqual([...new Set(fixAdded?.edits.map((e) => e.file))].sort(), ["conftest.py", "fixtures/more.py", "fixtures/seeds.py", "tests/test_a.py"], "+= and .append under an if");
     // the narrowed fixture in a plugin module that the root conftest.py loads: every conftest.py and test module sees it
     const two: Record<string, string> = {
       "conftest.py": `pytest_plugins = "tests.plugins.db"\n`,
@@ -298,6 +298,13 @@ describe("fix edits", () => {
       ["a match capture", "match make_engine():\n        case engine:\n            yield engine"],
       ["a match capture in a class pattern", "match make_engine():\n        case Wrapper(inner=engine):\n            yield engine"],
       ["a match alias", "match make_engine():\n        case Wrapper() as engine:\n            yield engine"],
+      ["a with target", "with make_engine() as engine:\n        yield engine"],
+      ["an except target", "try:\n        yield make_engine()\n    except Exception as engine:\n        yield engine"],
+      ["a match star capture", "match make_engines():\n        case [*engine]:\n            yield engine"],
+      ["a match mapping value", "match config():\n        case {\"k\": engine}:\n            yield engine"],
+      ["a match mapping rest", "match config():\n        case {**engine}:\n            yield engine"],
+      ["a match value pattern of another name", "match make_engine():\n        case settings.engine:\n            yield None"],
+      ["a match keyword of that name", "match make_engine():\n        case Wrapper(engine=1):\n            yield None"],
       ["an import in the fixture", "from app import engine\n    yield engine"],
       ["a local, with global in a nested def", "def reset():\n        global engine\n    engine = make_engine()\n    yield engine"],
     ] as const) {
@@ -307,7 +314,7 @@ describe("fix edits", () => {
       ["a nested def that binds it, beside a real read", byName.replace("yield engine", "def reset():\n        engine = None\n    yield engine")],
       ["a nested def that reads it", byName.replace("yield engine", "def connect():\n        return engine.connect()\n    yield connect()")],
       ["a parameter default", byName.replace("def db():\n    yield engine", "def db(e=engine):\n    yield e")],
-      ["a match value pattern, not a capture", byName.replace("yield engine", "match kind:\n        case settings.engine:\n            yield engine")],
+      ["a match value pattern on it", byName.replace("yield engine", "match kind:\n        case engine.kind:\n            yield None")],
       ["a lambda's default that rebinds the name", byName.replace("yield engine", "yield (lambda engine=engine: engine.connect())()")],
       ["a class attribute at module level", byName.replace("engine = create_async_engine(URL)", "class Config:\n    engine = create_async_engine(URL)").replace("yield engine", "yield Config.engine")],
     ] as const) {

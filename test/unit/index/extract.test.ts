@@ -35,10 +35,19 @@ describe("index: per-file facts", () => {
         'pytest_plugins.remove("g")',
         'other = ["h"]',
         'pytest_plugins = ["not a module", "i"] * 2',
+        // pytest splits a string on commas, and takes a sequence item by item: a string given to
+        // += or extend adds its letters, a list given to append is refused
+        'pytest_plugins = "g.one,g.two"',
+        'pytest_plugins += "x"',
+        'pytest_plugins.extend("y")',
+        'pytest_plugins.append(["z"])',
+        'pytest_plugins = ["w"] + "v"',
+        "if sys.version_info >= (3, 8):",
+        '    pytest_plugins += ["h"]',
         "",
       ].join("\n"),
     );
-    assert.deepEqual(f.pytestPlugins, ["a.one", "a.two", "b", "c", "d", "e", "f"]);
+    assert.deepEqual(f.pytestPlugins, ["a.one", "a.two", "b", "c", "d", "e", "f", "g.one", "g.two", "w", "h"]);
   });
 
   it("follows local assignments inside functions and records ops in order", async () => {
