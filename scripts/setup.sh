@@ -24,7 +24,7 @@ done
 
 # 1. Debian packages ------------------------------------------------------------
 APT_PKGS=(python3-pytest python3-sqlalchemy python3-factory-boy python3-pytest-xdist python3-aiosqlite g++ make)
-want python && APT_PKGS+=(python3-pytest-cov python3-psycopg2 python3-pymysql python3-coverage postgresql mariadb-server)
+want python && APT_PKGS+=(python3-pytest-cov python3-psycopg2 python3-pymysql python3-asyncpg python3-aiomysql python3-coverage postgresql mariadb-server)
 want integration && APT_PKGS+=(python3-pytest-cov python3-coverage python3-debugpy chromium libkrb5-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do

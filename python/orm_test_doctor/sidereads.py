@@ -56,9 +56,38 @@ def can_read(info):
     return info.reader_failures < MAX_FAILURES and not (info.data.get("file") and not os.path.exists(info.data["file"]))
 
 
+# the sync drivers side reads can bound, per dialect, in the order tried for an async engine's
+# database (asyncpg, psycopg's async mode, aiomysql, asyncmy): the same server, read another way
+_SYNC_DRIVERS = {"postgresql": (("psycopg2", "psycopg2"), ("psycopg", "psycopg")), "mysql": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"))}
+
+
+def _sync_url(dialect, url):
+    """`url` with a sync driver we can bound for its dialect, or None. An async driver's query
+    options are its own (asyncpg's ssl=require is libpq's sslmode=require), so on a switch only
+    the connection's address and credentials are kept (and ssl, translated, on PostgreSQL)."""
+    family = "mysql" if dialect.name in ("mysql", "mariadb") else dialect.name
+    choices = _SYNC_DRIVERS.get(family, ())
+    if dialect.driver in [name for name, _ in choices]:
+        return url
+    import importlib.util
+
+    for name, module in choices:
+        if importlib.util.find_spec(module) is None:
+            continue
+        query = {}
+        ssl = url.query.get("ssl")
+        if family == "postgresql" and isinstance(ssl, str) and ssl in ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"):
+            query["sslmode"] = ssl
+        elif family == "mysql" and isinstance(url.query.get("charset"), str):
+            query["charset"] = url.query["charset"]
+        return url.set(drivername="%s+%s" % (url.get_backend_name(), name), query=query)
+    return None
+
+
 def reader(info):
     """The engine for side reads (NullPool: no connection of ours stays open to block the user's
-    DROP DATABASE). Raises for drivers we cannot bound (async, unknown)."""
+    DROP DATABASE). An async engine's database is read with a sync driver of its dialect when one
+    is installed. Raises for drivers we cannot bound (unknown, or async with no sync driver)."""
     if info.reader is not None:
         return info.reader
     from sqlalchemy import create_engine
@@ -71,7 +100,12 @@ def reader(info):
         # read-only, by absolute path: never creates a file, whatever the cwd is now
         url = "sqlite:///file:%s?mode=ro&uri=true" % info.data["file"]
         kwargs["connect_args"] = {"timeout": 1}
-    elif dialect.name == "postgresql" and dialect.driver in ("psycopg2", "psycopg"):
+    else:
+        url = _sync_url(dialect, url)
+        if url is None:
+            info.reader_failures = MAX_FAILURES
+            raise RuntimeError("no side reads for %s+%s" % (dialect.name, dialect.driver))
+    if dialect.name == "postgresql":
         options = "-c lock_timeout=200 -c statement_timeout=1000 -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=5000"
         # connect_args replace the URL's own options (a search_path, say): keep them, ours after
         own = url.query.get("options")
@@ -79,16 +113,13 @@ def reader(info):
             options = own + " " + options
         kwargs["connect_args"] = {"connect_timeout": 2, "options": options}
         kwargs["isolation_level"] = "READ COMMITTED"
-    elif dialect.name in ("mysql", "mariadb") and dialect.driver in ("pymysql", "mysqldb"):
+    elif dialect.name in ("mysql", "mariadb"):
         # one statement (init_command allows no more); the variable names differ per server
         mariadb = getattr(dialect, "is_mariadb", False)
         limits = "max_statement_time=1, tx_read_only=1" if mariadb else "max_execution_time=1000, transaction_read_only=1"
         init = "SET SESSION lock_wait_timeout=1, innodb_lock_wait_timeout=1, " + limits
         kwargs["connect_args"] = {"connect_timeout": 2, "read_timeout": 2, "write_timeout": 2, "init_command": init}
         kwargs["isolation_level"] = "READ COMMITTED"
-    else:
-        info.reader_failures = MAX_FAILURES
-        raise RuntimeError("no side reads for %s+%s" % (dialect.name, dialect.driver))
     info.reader = create_engine(url, **kwargs)
     return info.reader
 

@@ -154,6 +154,89 @@ def test_a_row_from_before_the_run_is_found_on_a_side_connection(server, project
     assert not any("warning" in m for m in prov.values())
 
 
+ASYNC_DRIVERS = {"postgresql": "asyncpg", "mariadb": "aiomysql"}
+
+ASYNC_ENGINE = {
+    "conftest.py": """
+        import asyncio
+        import os
+
+        import pytest
+        from sqlalchemy import Column, Integer, MetaData, String, Table
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        metadata = MetaData()
+        seeded = Table("otd_async_seeded", metadata, Column("id", Integer, primary_key=True), Column("email", String(80), unique=True))
+
+
+        @pytest.fixture(scope="session")
+        def loop():
+            loop = asyncio.new_event_loop()
+            yield loop
+            loop.close()
+
+
+        @pytest.fixture(scope="session")
+        def engine(loop):
+            engine = create_async_engine(os.environ["OTD_ASYNC_URL"])
+            yield engine
+            loop.run_until_complete(engine.dispose())
+
+
+        @pytest.fixture
+        def run(loop):
+            return loop.run_until_complete
+    """,
+    "test_async.py": """
+        import pytest
+        from sqlalchemy.exc import IntegrityError
+
+        from conftest import seeded
+
+
+        async def insert(engine, email):
+            async with engine.begin() as conn:
+                await conn.execute(seeded.insert().values(email=email))
+
+
+        def test_commits_a_row(engine, run):
+            run(insert(engine, "new@example.com"))
+
+
+        def test_collides_with_a_row_from_before(engine, run):
+            with pytest.raises(IntegrityError):
+                run(insert(engine, "old@example.com"))
+    """,
+}
+
+
+def test_an_async_engine_is_read_on_the_side_with_a_sync_driver(server, project):
+    """asyncpg (or aiomysql) cannot be bounded as the side reads need: the same database is read
+    with the dialect's sync driver, so rows from before the run and survivors are still seen."""
+    kind, url = server
+    pytest.importorskip(ASYNC_DRIVERS[kind])
+    async_url = make_url(url).set(drivername="%s+%s" % (make_url(url).get_backend_name(), ASYNC_DRIVERS[kind]))
+    execute(
+        url,
+        "DROP TABLE IF EXISTS otd_async_seeded",
+        "CREATE TABLE otd_async_seeded (id %s PRIMARY KEY, email VARCHAR(80) UNIQUE)" % ("SERIAL" if kind == "postgresql" else "INTEGER AUTO_INCREMENT"),
+        "INSERT INTO otd_async_seeded (email) VALUES ('old@example.com')",
+    )
+    res = project(ASYNC_ENGINE).run("-q", env={"OTD_ASYNC_URL": async_url.render_as_string(hide_password=False)})
+    assert set(res.finished().values()) == {"passed"}, res.stdout[-3000:]
+    prov = provenance(res)
+    [w] = prov["test_async.py::test_commits_a_row"]["writes"]
+    assert (w["committed"], w["checked"], w["survived"]) == (1, 1, 1)
+    victim = prov["test_async.py::test_collides_with_a_row_from_before"]
+    [conflict] = victim["conflicts"]
+    assert (conflict["values"], conflict.get("existing")) == (["old@example.com"], True)
+    assert "writer" not in conflict
+    [engine] = prov["test_async.py::test_commits_a_row"]["engines"]
+    assert engine["url"].startswith("%s+%s://" % (make_url(url).get_backend_name(), ASYNC_DRIVERS[kind]))
+    assert prov["test_async.py::test_commits_a_row"]["baselines"] == [{"engine": engine["id"], "table": "otd_async_seeded", "rows": 1}]
+    assert not any("warning" in m for m in prov.values())
+
+
 CLEANED_UP = {
     "conftest.py": """
         import os
