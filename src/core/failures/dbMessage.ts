@@ -55,11 +55,11 @@ const ADAPTER_MODULES = new Set([...Object.values(DRIVERS).map(([, driver]) => d
  * from the traceback. */
 export function driverFromFrames(db: DbFailure, frames: readonly { file: string }[]): void {
   for (let i = frames.length - 1; i >= 0; i--) {
-    const m = /[\\/]sqlalchemy[\\/]dialects[\\/](\w+)[\\/](\w+)\.py$/.exec(frames[i]?.file ?? "");
-    if (!m || !ADAPTER_MODULES.has(m[2] ?? "")) continue;
-    const dialect = normalizeDialect(m[1]);
+    const [, dir, driver] = /[\\/]sqlalchemy[\\/]dialects[\\/](\w+)[\\/](\w+)\.py$/.exec(frames[i]?.file ?? "") ?? [];
+    if (driver === undefined || !ADAPTER_MODULES.has(driver)) continue;
+    const dialect = normalizeDialect(dir);
     if (db.dialect !== undefined && db.dialect !== dialect) return;
-    for (const d of [db, db.original]) if (m[2] && d && (d.dialect === undefined || d.dialect === dialect)) d.driver = m[2];
+    for (const d of [db, db.original]) if (d && (d.dialect === undefined || d.dialect === dialect)) d.driver = driver;
     return;
   }
 }

@@ -6,6 +6,7 @@ import { ancestors, conftestsAbove } from "./paths";
 import { decorators, isFixture, keyword, named, parameterNames, stringParts, type Node, walk, withTree } from "./syntax";
 import { edit } from "./text";
 import { pluginNames } from "../index/plugins";
+import { topStatements } from "../index/top";
 
 /** `@pytest.fixture(scope="session")` → the default scope; nothing when it is function already. */
 export function scopeEdits(file: string, text: string, fn: Node): TextEdit[] {
@@ -128,7 +129,7 @@ export async function pluginModules(files: readonly string[], ctx: FixContext): 
     const f = queue[i]!;
     const text = ctx.read(f);
     if (text === undefined || !text.includes("pytest_plugins")) continue;
-    const names = await withTree(text, pluginNames);
+    const names = await withTree(text, (root) => pluginNames(topStatements(root)));
     for (const name of names) {
       const rel = name.replace(/\./g, "/");
       const at = (d: string): string[] => [`${d ? `${d}/` : ""}${rel}.py`, `${d ? `${d}/` : ""}${rel}/__init__.py`];

@@ -13,7 +13,7 @@ import {
   type Value,
   type VarFact,
 } from "./facts";
-import { pluginNamesAdded } from "./plugins";
+import { pluginNames } from "./plugins";
 import { topStatements } from "./top";
 import { callKey, callValue, dottedText, field, kids, qualify, toValue, type Scope } from "./value";
 
@@ -69,6 +69,7 @@ export function extractFacts(relPath: string, tree: Tree, lines: number): FileFa
       if (name) scope.bindings.set(name, facts.module ? `${facts.module}.${name}` : name);
     }
     for (const st of top) readTop(st, scope, facts);
+    facts.pytestPlugins = pluginNames(top);
   } catch (err) {
     facts.notes.push(`index error: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -152,7 +153,6 @@ function readTop(st: Node, scope: Scope, facts: FileFacts): void {
     return;
   }
   if (st.type !== "expression_statement") return;
-  for (const name of pluginNamesAdded(st)) if (!facts.pytestPlugins.includes(name)) facts.pytestPlugins.push(name);
   const v = readAssignment(st, scope)?.fact;
   if (v) facts.vars.push(v);
 }

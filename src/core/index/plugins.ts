@@ -1,14 +1,13 @@
 // The modules a file adds to `pytest_plugins`: read by the index (which fixtures a test sees) and
 // by the fixes (where else a narrowed fixture is requested).
 import type { Node } from "web-tree-sitter";
-import { topStatements } from "./top";
 import { stringValue } from "./value";
 
 const NAME = "pytest_plugins";
 
-/** Every module name a module's top-level statements add to pytest_plugins, in order, once. */
-export function pluginNames(root: Node): string[] {
-  return [...new Set(topStatements(root).flatMap(pluginNamesAdded))];
+/** Every module name `statements` (a module's, index/top.ts) add to pytest_plugins, in order, once. */
+export function pluginNames(statements: readonly Node[]): string[] {
+  return [...new Set(statements.flatMap(pluginNamesAdded))];
 }
 
 /** The module names one top-level statement adds to pytest_plugins, as pytest reads them (the
